@@ -1,0 +1,18 @@
+// The worker: global middleware, one sub-app per surface, one error handler.
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./env.ts";
+import { AppError } from "./errors.ts";
+import { renderError } from "./render-error.ts";
+import { health } from "./routes/health.ts";
+
+const app = new Hono<AppEnv>();
+
+app.use(requestId());
+app.use(secureHeaders());
+app.route("/health", health);
+app.onError(renderError);
+app.notFound((c) => renderError(new AppError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
+
+export default app;

@@ -1,0 +1,10 @@
+// Test-only bindings added by vitest.config.ts.
+import type { D1Migration } from "cloudflare:test";
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      MIGRATIONS: { control: D1Migration[]; meter: D1Migration[]; tasks: D1Migration[] };
+    }
+  }
+}
