@@ -31,7 +31,9 @@ contract Deploy {
             _entry("AssetRegistry", address(registry), true),
             "  }\n}\n"
         );
-        vm.writeFile(string.concat(vm.projectRoot(), "/contracts/deployments/", vm.toString(block.chainid), ".json"), json);
+        string memory dir =
+            vm.envOr("DEPLOYMENTS_DIR", string.concat(vm.projectRoot(), "/contracts/deployments"));
+        vm.writeFile(string.concat(dir, "/", vm.toString(block.chainid), ".json"), json);
     }
 
     function _entry(string memory name, address at, bool last) internal pure returns (string memory) {

@@ -30,6 +30,7 @@ interface Vm {
     function assertGe(uint256 left, uint256 right) external pure;
     function envOr(string calldata name, uint256 defaultValue) external view returns (uint256);
     function envOr(string calldata name, address defaultValue) external view returns (address);
+    function envOr(string calldata name, string calldata defaultValue) external view returns (string memory);
     function envUint(string calldata name) external view returns (uint256);
     function startBroadcast() external;
     function startBroadcast(uint256 privateKey) external;

@@ -1,0 +1,15 @@
+// The indexer's HTTP API: GraphQL at / and /graphql, SQL over HTTP at /sql, the dashboard at /dashboard.
+import { db } from "ponder:api";
+import schema from "ponder:schema";
+import { Hono } from "hono";
+import { client, graphql } from "ponder";
+import { dashboardHtml } from "./dashboard.ts";
+
+const app = new Hono();
+
+app.use("/sql/*", client({ db, schema }));
+app.use("/", graphql({ db, schema }));
+app.use("/graphql", graphql({ db, schema }));
+app.get("/dashboard", (c) => c.html(dashboardHtml));
+
+export default app;

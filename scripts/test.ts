@@ -1,0 +1,66 @@
+// `npm test`: every suite in turn (contracts, schemas, workers in workerd, indexer on anvil, the dev stack
+// end to end), each runner's own output, then one line of totals. `npm test -- workers indexer` runs some.
+import { spawn } from "node:child_process";
+import { childEnv, repoRoot } from "./lib/processes.ts";
+
+type Suite = { name: string; command: string; args: string[]; cwd?: string };
+
+const suites: Suite[] = [
+  { name: "contracts", command: "forge", args: ["test"] },
+  { name: "schemas", command: "vitest", args: ["run"], cwd: "schemas" },
+  { name: "workers", command: "vitest", args: ["run"], cwd: "workers" },
+  { name: "indexer", command: "vitest", args: ["run"], cwd: "indexer" },
+  { name: "e2e", command: "vitest", args: ["run", "--config", "scripts/vitest.config.ts"] },
+];
+
+/** Passed/failed counts from a runner's summary line (forge's or vitest's). */
+function counts(output: string): { passed: number; failed: number } {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colours.
+  const text = output.replace(/\x1b\[[0-9;]*m/g, "");
+  const forge = [...text.matchAll(/(\d+) tests passed, (\d+) failed/g)].at(-1);
+  if (forge) return { passed: Number(forge[1]), failed: Number(forge[2]) };
+  const vitest = text.match(/^\s*Tests\s+(.*)$/m)?.[1] ?? "";
+  return {
+    passed: Number(vitest.match(/(\d+) passed/)?.[1] ?? 0),
+    failed: Number(vitest.match(/(\d+) failed/)?.[1] ?? 0),
+  };
+}
+
+function run(suite: Suite): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(suite.command, suite.args, {
+      cwd: suite.cwd ? `${repoRoot}/${suite.cwd}` : repoRoot,
+      env: childEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const tee = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
+      output += chunk.toString();
+      stream.write(chunk);
+    };
+    child.stdout.on("data", tee(process.stdout));
+    child.stderr.on("data", tee(process.stderr));
+    child.once("exit", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !suites.some((s) => s.name === w));
+if (unknown.length > 0) {
+  console.error(`Unknown suite ${unknown.join(", ")}; suites: ${suites.map((s) => s.name).join(", ")}.`);
+  process.exit(2);
+}
+const total = { passed: 0, failed: 0 };
+const failedSuites: string[] = [];
+for (const suite of suites.filter((s) => wanted.length === 0 || wanted.includes(s.name))) {
+  console.log(`\n━━ ${suite.name} ━━ ${suite.command} ${suite.args.join(" ")}\n`);
+  const { code, output } = await run(suite);
+  const c = counts(output);
+  total.passed += c.passed;
+  total.failed += c.failed;
+  if (code !== 0) failedSuites.push(suite.name);
+  console.log(`\n${suite.name}: ${c.passed} passed, ${c.failed} failed${code !== 0 ? ` (exit code ${code})` : ""}`);
+}
+console.log(`\n${failedSuites.length ? `Failing suites: ${failedSuites.join(", ")}\n` : ""}`);
+console.log(`total: ${total.passed} passed, ${total.failed} failed`);
+process.exit(failedSuites.length > 0 ? 1 : 0);

@@ -1,0 +1,152 @@
+// Boots the whole stack with scripts/dev.ts on free ports, calls through it, stops it with Ctrl-C.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertPortFree, childEnv, freePort, repoRoot } from "../lib/processes.ts";
+import type { StackInfo } from "../lib/stack.ts";
+
+type Run = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
+
+function runDev(args: string[]): Run {
+  const child = spawn("node", ["scripts/dev.ts", ...args], { cwd: repoRoot, env: childEnv(), stdio: "pipe" });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function untilOutput(run: Run, text: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!run.output().includes(text)) {
+    if (run.child.exitCode !== null) throw new Error(`dev exited with ${run.child.exitCode}:\n${run.output()}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for "${text}":\n${run.output()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const stateRoot = path.join(repoRoot, ".dev");
+mkdirSync(stateRoot, { recursive: true });
+const stateDirs: string[] = [];
+/** A state folder of its own for one run, removed after the tests. */
+const newStateDir = (prefix: string) => {
+  const dir = mkdtempSync(path.join(stateRoot, prefix));
+  stateDirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("npm run dev", () => {
+  const stateDir = newStateDir("e2e-");
+  let ports: { chain: number; gateway: number; indexer: number; model: number };
+  let dev: Run;
+  let stack: StackInfo;
+
+  beforeAll(async () => {
+    ports = { chain: await freePort(), gateway: await freePort(), indexer: await freePort(), model: await freePort() };
+    dev = runDev([
+      "--fresh",
+      ...["--state-dir", path.relative(repoRoot, stateDir)],
+      ...["--chain-port", String(ports.chain), "--gateway-port", String(ports.gateway)],
+      ...["--indexer-port", String(ports.indexer), "--model-port", String(ports.model)],
+    ]);
+    await untilOutput(dev, "Press Ctrl-C to stop.", 180_000);
+    stack = JSON.parse(readFileSync(path.join(stateDir, "stack.json"), "utf8")) as StackInfo;
+  });
+
+  afterAll(async () => {
+    if (dev?.child.exitCode === null) {
+      dev.child.kill("SIGINT");
+      await dev.exited;
+    }
+  });
+
+  it("writes stack.json whose URLs all answer", async () => {
+    expect(stack.chainId).toBe(31337);
+    const chainId = await fetch(stack.rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+    });
+    expect(((await chainId.json()) as { result: string }).result).toBe("0x7a69");
+    expect((await fetch(`${stack.gatewayUrl}/health`)).status).toBe(200);
+    expect((await fetch(`${stack.indexerUrl}/ready`)).status).toBe(200);
+    const dashboard = await fetch(stack.dashboardUrl);
+    expect(dashboard.status).toBe(200);
+    expect(await dashboard.text()).toContain("<title>Tributary dashboard</title>");
+    expect(stack.contracts.AssetRegistry).toMatch(/^0x[0-9a-fA-F]{40}$/);
+  });
+
+  it("indexes the demo assets registered on-chain", async () => {
+    const query = "{ assets { items { id kind } } }";
+    const res = await fetch(`${stack.indexerUrl}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query }),
+    });
+    const { data } = (await res.json()) as { data: { assets: { items: { id: string; kind: string }[] } } };
+    const byId = Object.fromEntries(data.assets.items.map((a) => [a.id, a.kind]));
+    expect(byId[stack.demo.modelAssetId]).toBe("model");
+    expect(byId[stack.demo.datasetAssetId]).toBe("dataset");
+  });
+
+  it("stops every process on Ctrl-C and frees its ports", async () => {
+    dev.child.kill("SIGINT");
+    expect(await dev.exited).toBe(0);
+    for (const [name, port] of Object.entries(ports)) await assertPortFree(port, name);
+  });
+
+  it("resumes from the same state on a second run", async () => {
+    const again = runDev([
+      ...["--state-dir", path.relative(repoRoot, stateDir), "--exit-when-ready"],
+      ...["--chain-port", String(ports.chain), "--gateway-port", String(ports.gateway)],
+      ...["--indexer-port", String(ports.indexer), "--model-port", String(ports.model)],
+    ]);
+    expect(await again.exited).toBe(0);
+    const resumed = JSON.parse(readFileSync(path.join(stateDir, "stack.json"), "utf8")) as StackInfo;
+    expect(resumed.contracts).toEqual(stack.contracts);
+    expect(resumed.demo.modelAssetId).toBe(stack.demo.modelAssetId);
+  });
+});
+
+describe("npm run dev failures", () => {
+  it("explains a busy port in one line instead of hanging", async () => {
+    const server = createServer();
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)),
+    );
+    const stateDir = newStateDir("e2e-busy-");
+    const run = runDev(["--state-dir", path.relative(repoRoot, stateDir), "--chain-port", String(port)]);
+    const code = await run.exited;
+    server.close();
+    expect(code).toBe(1);
+    expect(run.output().trim()).toBe(
+      `npm run dev: Port ${port} (anvil, --chain-port) is already in use. Stop what holds it or choose another port (see --help).`,
+    );
+  });
+
+  it("explains an unreadable saved chain in one line", async () => {
+    const stateDir = newStateDir("e2e-bad-");
+    writeFileSync(path.join(stateDir, "anvil-state.json"), "{}");
+    writeFileSync(path.join(stateDir, "chain.json"), "not json");
+    const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const run = runDev([
+      ...["--state-dir", path.relative(repoRoot, stateDir), "--chain-port", String(ports[0])],
+      ...["--gateway-port", String(ports[1]), "--indexer-port", String(ports[2]), "--model-port", String(ports[3])],
+    ]);
+    expect(await run.exited).toBe(1);
+    const lines = run.output().trim().split("\n");
+    expect(lines.at(-1)).toMatch(/^npm run dev: .*chain\.json is missing or unreadable.*npm run dev -- --fresh/);
+    expect(existsSync(path.join(stateDir, "stack.json"))).toBe(false);
+  });
+
+  it("rejects a malformed port", async () => {
+    const run = runDev(["--chain-port", "eighty"]);
+    expect(await run.exited).toBe(1);
+    expect(run.output().trim()).toBe('npm run dev: --chain-port must be a port number, got "eighty".');
+  });
+});
