@@ -9,6 +9,15 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// @dev Integers only. Every division floors and the dust goes to the asset owner, so parts always sum to
 /// the amount divided.
 library Attribution {
+    /// @notice One asset's share of a revenue: protocol fee, each lineage parent's part (which the parent
+    /// passes on through its own split), each contributor's part, and the dust owed to the owner.
+    struct Attributed {
+        uint256 fee;
+        uint256[] parentParts;
+        uint256[] contributorParts;
+        uint256 ownerDust;
+    }
+
     error WeightsEmpty();
     error ZeroTotalWeight();
     error BpsTooHigh(uint256 bps);
@@ -87,5 +96,26 @@ library Attribution {
     /// @notice The leaf of a contributor weight tree: `["address", "uint256"]` in the standard encoding.
     function weightLeaf(address account, uint256 weight) internal pure returns (bytes32) {
         return keccak256(bytes.concat(keccak256(abi.encode(account, weight))));
+    }
+
+    /// @notice Attributes `amount` of one asset's revenue: fee first, then the parents' shares of the
+    /// rest, then the remainder by contributor weight; flooring dust goes to the owner. With no
+    /// contributors the owner gets the whole remainder. `fee + sum(parents) + sum(contributors) +
+    /// ownerDust == amount`.
+    function attribute(uint256 amount, uint256 feeBps, uint16[] memory parentBps, uint256[] memory weights)
+        internal
+        pure
+        returns (Attributed memory a)
+    {
+        uint256 rest;
+        (a.fee, rest) = takeFee(amount, feeBps);
+        uint256 remainder;
+        (a.parentParts, remainder) = lineageShares(rest, parentBps);
+        if (weights.length == 0) {
+            a.contributorParts = new uint256[](0);
+            a.ownerDust = remainder;
+        } else {
+            (a.contributorParts, a.ownerDust) = splitByWeight(remainder, weights);
+        }
     }
 }

@@ -53,10 +53,10 @@ interface Vm {
     function assertEq(uint256[] calldata left, uint256[] calldata right) external pure;
     function assertNotEq(bytes32 left, bytes32 right) external pure;
     function assertLt(uint256 left, uint256 right, string calldata error) external pure;
+    function assertLt(uint256 left, uint256 right) external pure;
     function assertLe(uint256 left, uint256 right, string calldata error) external pure;
     function assertGe(uint256 left, uint256 right, string calldata error) external pure;
     function assertEq(address left, address right, string calldata error) external pure;
-    function bound(uint256 current, uint256 min, uint256 max) external pure returns (uint256);
     function readFile(string calldata path) external view returns (string memory);
     function parseJsonBytes32(string calldata json, string calldata key) external pure returns (bytes32);
     function parseJsonAddress(string calldata json, string calldata key) external pure returns (address);
@@ -80,6 +80,15 @@ interface Vm {
 abstract contract Test {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
     bool public IS_TEST = true;
+
+    /// @dev Maps `x` into [min, max] (forge-std's StdUtils.bound, simplified: wraps modulo the range).
+    function bound(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {
+        require(min <= max, "bound: min > max");
+        if (x >= min && x <= max) return x;
+        uint256 size = max - min;
+        if (size == type(uint256).max) return x;
+        return min + x % (size + 1);
+    }
 }
 
 /// @notice Base for invariant tests: the target lists forge reads (forge-std's StdInvariant, reduced).
