@@ -69,6 +69,7 @@ interface Vm {
         external
         returns (uint256 gasUsed);
     function snapshotValue(string calldata group, string calldata name, uint256 value) external;
+    function cool(address target) external;
     function pauseGasMetering() external;
     function resumeGasMetering() external;
     function lastCallGas() external view returns (Gas memory gas);
