@@ -131,9 +131,8 @@ contract Deploy {
             entries,
             "  }\n}\n"
         );
-        vm.writeFile(
-            string.concat(vm.projectRoot(), "/contracts/deployments/", vm.toString(block.chainid), ".json"),
-            json
-        );
+        string memory dir = string.concat(vm.projectRoot(), "/contracts/deployments");
+        vm.createDir(dir, true);
+        vm.writeFile(string.concat(dir, "/", vm.toString(block.chainid), ".json"), json);
     }
 }

@@ -44,6 +44,7 @@ interface Vm {
     function startBroadcast(uint256 privateKey) external;
     function stopBroadcast() external;
     function writeFile(string calldata path, string calldata data) external;
+    function createDir(string calldata path, bool recursive) external;
     function toString(address value) external pure returns (string memory);
     function toString(uint256 value) external pure returns (string memory);
     function projectRoot() external view returns (string memory);
