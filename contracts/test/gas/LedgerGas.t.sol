@@ -89,6 +89,13 @@ contract LedgerGasTest is BaseTest {
         _settleWithPayers("settleEpoch", "payers-10-recipients-100000", 10, root);
     }
 
+    function test_gas_settleEpoch_10payers_10000recipients() public {
+        vm.pauseGasMetering();
+        bytes32 root = _rootOfRecipients(10_000);
+        vm.resumeGasMetering();
+        _settleWithPayers("settleEpoch", "payers-10-recipients-10000", 10, root);
+    }
+
     function test_gas_settleEpoch_10payers_10recipients() public {
         _settleWithPayers("settleEpoch", "payers-10-recipients-10", 10, _rootOfRecipients(10));
     }
