@@ -77,8 +77,9 @@ contract Licensing is ERC721, ILicenses {
         FEE_SINK = feeSink;
     }
 
-    /// @notice Publishes new terms for `terms.assetId`; asset owner only. Terms are immutable once
-    /// published, apart from being switched off for new licenses.
+    /// @notice Publishes new terms for `terms.assetId`; asset owner only. `terms.active` is ignored (new
+    /// terms start active). Terms are immutable once published, apart from being switched off for new
+    /// licenses.
     /// @return termsId Sequential id, starting at 1.
     function publishTerms(Terms calldata terms) external returns (uint256 termsId) {
         _requireAssetOwner(terms.assetId);
