@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Settlement} from "../src/base/Settlement.sol";
 import {BaseTest} from "./utils/BaseTest.sol";
 import {Roles} from "../src/base/Roles.sol";
 import {EpochLedger} from "../src/EpochLedger.sol";
@@ -29,9 +30,9 @@ contract EpochLedgerSettleTest is BaseTest {
     function test_settleEpoch_debitsChargesAndRecordsPendingEpoch() public {
         _deposit(alice, 1000);
         _deposit(bob, 50);
-        EpochLedger.Charge[] memory c = new EpochLedger.Charge[](2);
-        c[0] = EpochLedger.Charge(alice, address(token), 700);
-        c[1] = EpochLedger.Charge(bob, address(token), 50);
+        Settlement.Charge[] memory c = new Settlement.Charge[](2);
+        c[0] = Settlement.Charge(alice, address(token), 700);
+        c[1] = Settlement.Charge(bob, address(token), 50);
         uint64 claimableAt = uint64(block.timestamp) + CHALLENGE;
         vm.expectEmit();
         emit ChargeDebited(1, alice, address(token), 700);
@@ -45,8 +46,8 @@ contract EpochLedgerSettleTest is BaseTest {
         vm.assertEq(ledger.escrowOf(alice, address(token)), 300);
         vm.assertEq(ledger.escrowOf(bob, address(token)), 0);
         vm.assertEq(ledger.pendingOf(address(token)), 750);
-        EpochLedger.Epoch memory epoch = ledger.epochOf(1);
-        vm.assertEq(uint8(epoch.status), uint8(EpochLedger.EpochStatus.Pending));
+        Settlement.Epoch memory epoch = ledger.epochOf(1);
+        vm.assertEq(uint8(epoch.status), uint8(Settlement.EpochStatus.Pending));
         vm.assertEq(epoch.claimableAt, claimableAt);
         vm.assertEq(ledger.totalsOf(1).length, 1);
         vm.assertEq(ledger.claimRoot(), bytes32(0));
@@ -54,7 +55,7 @@ contract EpochLedgerSettleTest is BaseTest {
 
     function test_settleEpoch_attributesHeldLicenseFees() public {
         _holdFee(300);
-        _settle(1, "root", new EpochLedger.Charge[](0), _totals1(0, 200));
+        _settle(1, "root", new Settlement.Charge[](0), _totals1(0, 200));
         vm.assertEq(ledger.heldFeesOf(address(token)), 100);
         vm.assertEq(ledger.pendingOf(address(token)), 200);
     }
@@ -62,40 +63,38 @@ contract EpochLedgerSettleTest is BaseTest {
     function test_settleEpoch_RevertWhen_notSettler() public {
         vm.expectRevert(abi.encodeWithSelector(Roles.Unauthorized.selector, alice, Roles.Role.Settler));
         vm.prank(alice);
-        ledger.settleEpoch(1, 0, new EpochLedger.Charge[](0), new EpochLedger.TokenTotal[](0), 0, "");
+        ledger.settleEpoch(1, 0, new Settlement.Charge[](0), new Settlement.TokenTotal[](0), 0, "");
     }
 
     function test_settleEpoch_RevertWhen_epochSkippedOrRepeated() public {
-        vm.expectRevert(abi.encodeWithSelector(EpochLedger.EpochOutOfOrder.selector, 1, 2));
-        _settle(2, 0, new EpochLedger.Charge[](0), new EpochLedger.TokenTotal[](0));
-        _settle(1, 0, new EpochLedger.Charge[](0), new EpochLedger.TokenTotal[](0));
-        vm.expectRevert(abi.encodeWithSelector(EpochLedger.EpochOutOfOrder.selector, 2, 1));
-        _settle(1, 0, new EpochLedger.Charge[](0), new EpochLedger.TokenTotal[](0));
+        vm.expectRevert(abi.encodeWithSelector(Settlement.EpochOutOfOrder.selector, 1, 2));
+        _settle(2, 0, new Settlement.Charge[](0), new Settlement.TokenTotal[](0));
+        _settle(1, 0, new Settlement.Charge[](0), new Settlement.TokenTotal[](0));
+        vm.expectRevert(abi.encodeWithSelector(Settlement.EpochOutOfOrder.selector, 2, 1));
+        _settle(1, 0, new Settlement.Charge[](0), new Settlement.TokenTotal[](0));
     }
 
     function test_settleEpoch_RevertWhen_chargeAboveBalance() public {
         _deposit(alice, 99);
         vm.expectRevert(
-            abi.encodeWithSelector(EpochLedger.InsufficientEscrow.selector, alice, address(token), 99, 100)
+            abi.encodeWithSelector(Settlement.InsufficientEscrow.selector, alice, address(token), 99, 100)
         );
         _settle(1, 0, _charges1(alice, 100), _totals1(100, 0));
     }
 
     function test_settleEpoch_RevertWhen_totalsWrong() public {
         _deposit(alice, 100);
-        vm.expectRevert(abi.encodeWithSelector(EpochLedger.TotalMismatch.selector, address(token), 101, 100));
+        vm.expectRevert(abi.encodeWithSelector(Settlement.TotalMismatch.selector, address(token), 101, 100));
         _settle(1, 0, _charges1(alice, 100), _totals1(101, 0));
-        vm.expectRevert(
-            abi.encodeWithSelector(EpochLedger.ChargeTokenNotInTotals.selector, 0, address(token))
-        );
-        _settle(1, 0, _charges1(alice, 100), new EpochLedger.TokenTotal[](0));
-        EpochLedger.TokenTotal[] memory t = new EpochLedger.TokenTotal[](2);
-        t[0] = EpochLedger.TokenTotal(address(token), 100, 0);
-        t[1] = EpochLedger.TokenTotal(address(token), 0, 0);
-        vm.expectRevert(abi.encodeWithSelector(EpochLedger.TotalsNotSorted.selector, 1, address(token)));
+        vm.expectRevert(abi.encodeWithSelector(Settlement.ChargeTokenNotInTotals.selector, 0, address(token)));
+        _settle(1, 0, _charges1(alice, 100), new Settlement.TokenTotal[](0));
+        Settlement.TokenTotal[] memory t = new Settlement.TokenTotal[](2);
+        t[0] = Settlement.TokenTotal(address(token), 100, 0);
+        t[1] = Settlement.TokenTotal(address(token), 0, 0);
+        vm.expectRevert(abi.encodeWithSelector(Settlement.TotalsNotSorted.selector, 1, address(token)));
         _settle(1, 0, _charges1(alice, 100), t);
         vm.expectRevert(
-            abi.encodeWithSelector(EpochLedger.InsufficientHeldFees.selector, address(token), 0, 1)
+            abi.encodeWithSelector(Settlement.InsufficientHeldFees.selector, address(token), 0, 1)
         );
         _settle(1, 0, _charges1(alice, 100), _totals1(100, 1));
     }
@@ -103,7 +102,7 @@ contract EpochLedgerSettleTest is BaseTest {
     function test_veto_refundsChargesAndFees() public {
         _deposit(alice, 1000);
         _holdFee(40);
-        EpochLedger.Charge[] memory c = _charges1(alice, 600);
+        Settlement.Charge[] memory c = _charges1(alice, 600);
         _settle(1, "bad", c, _totals1(600, 40));
         vm.expectEmit();
         emit ChargeRefunded(1, alice, address(token), 600);
@@ -114,7 +113,7 @@ contract EpochLedgerSettleTest is BaseTest {
         vm.assertEq(ledger.escrowOf(alice, address(token)), 1000);
         vm.assertEq(ledger.heldFeesOf(address(token)), 40);
         vm.assertEq(ledger.pendingOf(address(token)), 0);
-        vm.assertEq(uint8(ledger.epochOf(1).status), uint8(EpochLedger.EpochStatus.Vetoed));
+        vm.assertEq(uint8(ledger.epochOf(1).status), uint8(Settlement.EpochStatus.Vetoed));
         // Ids stay strictly sequential: the replacement is epoch 2.
         _settle(2, "good", c, _totals1(600, 0));
         vm.warp(block.timestamp + CHALLENGE);
@@ -134,9 +133,9 @@ contract EpochLedgerSettleTest is BaseTest {
         vm.startPrank(guardian);
         vm.expectRevert(
             abi.encodeWithSelector(
-                EpochLedger.NotVetoable.selector,
+                Settlement.NotVetoable.selector,
                 1,
-                EpochLedger.EpochStatus.Pending,
+                Settlement.EpochStatus.Pending,
                 2,
                 uint64(block.timestamp + CHALLENGE)
             )
@@ -153,7 +152,7 @@ contract EpochLedgerSettleTest is BaseTest {
     function test_veto_RevertWhen_challengeOverOrWrongCharges() public {
         _deposit(alice, 1000);
         _settle(1, "one", _charges1(alice, 100), _totals1(100, 0));
-        vm.expectRevert(abi.encodeWithSelector(EpochLedger.ChargesMismatch.selector, 1));
+        vm.expectRevert(abi.encodeWithSelector(Settlement.ChargesMismatch.selector, 1));
         vm.prank(guardian);
         ledger.veto(1, _charges1(alice, 99));
         vm.expectRevert(abi.encodeWithSelector(Roles.Unauthorized.selector, settler, Roles.Role.Guardian));
@@ -163,13 +162,13 @@ contract EpochLedgerSettleTest is BaseTest {
         vm.warp(claimableAt);
         vm.expectRevert(
             abi.encodeWithSelector(
-                EpochLedger.NotVetoable.selector, 1, EpochLedger.EpochStatus.Pending, 1, claimableAt
+                Settlement.NotVetoable.selector, 1, Settlement.EpochStatus.Pending, 1, claimableAt
             )
         );
         vm.prank(guardian);
         ledger.veto(1, _charges1(alice, 100));
         vm.expectRevert(
-            abi.encodeWithSelector(EpochLedger.NotVetoable.selector, 9, EpochLedger.EpochStatus.None, 1, 0)
+            abi.encodeWithSelector(Settlement.NotVetoable.selector, 9, Settlement.EpochStatus.None, 1, 0)
         );
         vm.prank(guardian);
         ledger.veto(9, _charges1(alice, 100));
@@ -205,13 +204,13 @@ contract EpochLedgerSettleTest is BaseTest {
         (settled,) = ledger.bookOf(address(token));
         vm.assertEq(settled, 300);
         vm.assertEq(ledger.pendingOf(address(token)), 0);
-        vm.assertEq(uint8(ledger.epochOf(2).status), uint8(EpochLedger.EpochStatus.Final));
+        vm.assertEq(uint8(ledger.epochOf(2).status), uint8(Settlement.EpochStatus.Final));
     }
 
     function test_settleEpoch_finalizesReadyEpochs() public {
-        _settle(1, "one", new EpochLedger.Charge[](0), new EpochLedger.TokenTotal[](0));
+        _settle(1, "one", new Settlement.Charge[](0), new Settlement.TokenTotal[](0));
         vm.warp(block.timestamp + CHALLENGE);
-        _settle(2, "two", new EpochLedger.Charge[](0), new EpochLedger.TokenTotal[](0));
+        _settle(2, "two", new Settlement.Charge[](0), new Settlement.TokenTotal[](0));
         vm.assertEq(ledger.claimRoot(), bytes32("one"));
     }
 
@@ -226,12 +225,12 @@ contract EpochLedgerSettleTest is BaseTest {
         other.approve(address(ledger), 20);
         ledger.deposit(alice, address(other), 20);
         vm.stopPrank();
-        EpochLedger.Charge[] memory c = new EpochLedger.Charge[](2);
-        c[0] = EpochLedger.Charge(alice, address(token), 10);
-        c[1] = EpochLedger.Charge(alice, address(other), 20);
-        EpochLedger.TokenTotal[] memory t = new EpochLedger.TokenTotal[](2);
-        t[0] = EpochLedger.TokenTotal(low, low == address(token) ? 10 : 20, 0);
-        t[1] = EpochLedger.TokenTotal(high, high == address(token) ? 10 : 20, 0);
+        Settlement.Charge[] memory c = new Settlement.Charge[](2);
+        c[0] = Settlement.Charge(alice, address(token), 10);
+        c[1] = Settlement.Charge(alice, address(other), 20);
+        Settlement.TokenTotal[] memory t = new Settlement.TokenTotal[](2);
+        t[0] = Settlement.TokenTotal(low, low == address(token) ? 10 : 20, 0);
+        t[1] = Settlement.TokenTotal(high, high == address(token) ? 10 : 20, 0);
         _settle(1, "r", c, t);
         vm.assertEq(ledger.pendingOf(address(other)), 20);
         vm.assertEq(ledger.pendingOf(address(token)), 10);

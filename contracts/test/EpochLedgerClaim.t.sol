@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Settlement} from "../src/base/Settlement.sol";
 import {BaseTest} from "./utils/BaseTest.sol";
 import {MerkleBuilder} from "./utils/MerkleBuilder.sol";
 import {EpochLedger} from "../src/EpochLedger.sol";
@@ -120,10 +121,10 @@ contract EpochLedgerClaimTest is BaseTest {
         address fixtureToken = vm.parseJsonAddress(json, ".leaves[0].token");
         vm.etch(fixtureToken, address(token).code);
         _depositAt(fixtureToken, alice, total);
-        EpochLedger.Charge[] memory c = new EpochLedger.Charge[](1);
-        c[0] = EpochLedger.Charge(alice, fixtureToken, total);
-        EpochLedger.TokenTotal[] memory t = new EpochLedger.TokenTotal[](1);
-        t[0] = EpochLedger.TokenTotal(fixtureToken, total, 0);
+        Settlement.Charge[] memory c = new Settlement.Charge[](1);
+        c[0] = Settlement.Charge(alice, fixtureToken, total);
+        Settlement.TokenTotal[] memory t = new Settlement.TokenTotal[](1);
+        t[0] = Settlement.TokenTotal(fixtureToken, total, 0);
         _settle(1, root, c, t);
         vm.warp(block.timestamp + CHALLENGE);
         ledger.finalize();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Settlement} from "../src/base/Settlement.sol";
 import {BaseTest} from "./utils/BaseTest.sol";
 import {Escrow} from "../src/base/Escrow.sol";
 import {Roles} from "../src/base/Roles.sol";
@@ -49,7 +50,7 @@ contract EscrowTest is BaseTest {
         );
         vm.prank(alice);
         ledger.withdraw(address(token));
-        _settle(2, 0, new EpochLedger.Charge[](0), new EpochLedger.TokenTotal[](0));
+        _settle(2, 0, new Settlement.Charge[](0), new Settlement.TokenTotal[](0));
         vm.expectEmit();
         emit Withdrawn(alice, address(token), 400, 500);
         vm.prank(alice);
@@ -65,7 +66,7 @@ contract EscrowTest is BaseTest {
         vm.prank(alice);
         ledger.requestWithdrawal(address(token), 1000);
         _settle(1, 0, _charges1(alice, 300), _totals1(300, 0));
-        _settle(2, 0, new EpochLedger.Charge[](0), new EpochLedger.TokenTotal[](0));
+        _settle(2, 0, new Settlement.Charge[](0), new Settlement.TokenTotal[](0));
         vm.prank(alice);
         vm.assertEq(ledger.withdraw(address(token)), 700);
         vm.assertEq(ledger.escrowOf(alice, address(token)), 0);

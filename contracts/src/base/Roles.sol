@@ -4,8 +4,8 @@ pragma solidity ^0.8.24;
 /// @title Roles
 /// @notice Owner, settler and guardian roles, each changed in two steps (propose, then accept by the
 /// new holder), plus a pause flag the guardian or owner can raise and only the owner can lower.
-/// @dev The pause flag shares a slot with `_finalizedEpoch` of the ledger so a claim reads one slot
-/// for both; see `EpochLedger`.
+/// @dev The pause flag shares a storage slot with the epoch ids declared next in `Escrow`, so a claim
+/// reads the flag and its epoch id with one cold read.
 abstract contract Roles {
     enum Role {
         Owner,
@@ -26,7 +26,7 @@ abstract contract Roles {
     mapping(Role role => address holder) private _holders;
     mapping(Role role => address pending) private _pending;
 
-    /// @dev Packed with the ledger's finalized epoch id (see EpochLedger) to save a cold read per claim.
+    /// @dev Packed with the epoch ids of `Escrow` to save a cold read per claim.
     bool internal _paused;
 
     constructor(address owner_, address settler_, address guardian_) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Settlement} from "../../src/base/Settlement.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
 import {MerkleBuilder} from "../utils/MerkleBuilder.sol";
 import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
@@ -104,11 +105,11 @@ contract LedgerGasTest is BaseTest {
         internal
         returns (uint256 gasUsed)
     {
-        EpochLedger.Charge[] memory charges = new EpochLedger.Charge[](n);
+        Settlement.Charge[] memory charges = new Settlement.Charge[](n);
         for (uint256 i; i < n; ++i) {
             address payer = address(uint160(0x10000 + i));
             _deposit(payer, 1000);
-            charges[i] = EpochLedger.Charge(payer, address(token), 400);
+            charges[i] = Settlement.Charge(payer, address(token), 400);
         }
         _coolAll(settler);
         vm.prank(settler);

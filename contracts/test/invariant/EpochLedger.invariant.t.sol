@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Settlement} from "../../src/base/Settlement.sol";
 import {InvariantTest} from "../utils/Vm.sol";
 import {LedgerHandler} from "./LedgerHandler.sol";
 import {EpochLedger} from "../../src/EpochLedger.sol";
@@ -59,7 +60,7 @@ contract EpochLedgerInvariantTest is InvariantTest {
     function invariant_epochChargesEqualTotalsAndAccruals() public view {
         (uint64 last,,,) = ledger.epochIds();
         for (uint64 e = 1; e <= last; ++e) {
-            EpochLedger.TokenTotal[] memory totals = ledger.totalsOf(e);
+            Settlement.TokenTotal[] memory totals = ledger.totalsOf(e);
             vm.assertEq(totals[0].charged, handler.ghostCharged(e));
             vm.assertEq(totals[0].charged + totals[0].licenseFees, handler.ghostAccrued(e));
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Settlement} from "../../src/base/Settlement.sol";
 import {Test} from "../utils/Vm.sol";
 import {MerkleBuilder} from "../utils/MerkleBuilder.sol";
 import {EpochLedger} from "../../src/EpochLedger.sol";
@@ -35,7 +36,7 @@ contract LedgerHandler is Test {
     mapping(uint64 epochId => uint256) public ghostProtocolFee;
     mapping(uint64 epochId => uint256[RECIPIENTS]) internal _cumulative;
     mapping(uint64 epochId => bytes32[]) internal _trees;
-    mapping(uint64 epochId => EpochLedger.Charge[]) internal _charges;
+    mapping(uint64 epochId => Settlement.Charge[]) internal _charges;
     mapping(uint64 epochId => uint256) internal _feesUsed;
     uint64 public ghostFinalizedThrough;
     uint256 public calls;
@@ -109,7 +110,7 @@ contract LedgerHandler is Test {
         for (uint256 i; i < PAYERS; ++i) {
             uint256 amount = bound(chargeSeeds[i], 0, ghostEscrow[payers[i]]);
             if (amount == 0) continue;
-            _charges[epochId].push(EpochLedger.Charge(payers[i], address(token), amount));
+            _charges[epochId].push(Settlement.Charge(payers[i], address(token), amount));
             ghostEscrow[payers[i]] -= amount;
             charged += amount;
         }
@@ -117,8 +118,8 @@ contract LedgerHandler is Test {
         ghostHeldFees -= fees;
         _feesUsed[epochId] = fees;
         _attribute(epochId, tip, charged + fees, weights);
-        EpochLedger.TokenTotal[] memory totals = new EpochLedger.TokenTotal[](1);
-        totals[0] = EpochLedger.TokenTotal(address(token), charged, fees);
+        Settlement.TokenTotal[] memory totals = new Settlement.TokenTotal[](1);
+        totals[0] = Settlement.TokenTotal(address(token), charged, fees);
         vm.prank(settler);
         ledger.settleEpoch(epochId, _trees[epochId][0], _charges[epochId], totals, bytes32(0), "");
         ghostCharged[epochId] = charged;
@@ -129,12 +130,12 @@ contract LedgerHandler is Test {
     function veto() external {
         (, uint64 tip,,) = ledger.epochIds();
         if (tip == 0) return;
-        EpochLedger.Epoch memory epoch = ledger.epochOf(tip);
-        if (epoch.status != EpochLedger.EpochStatus.Pending || block.timestamp >= epoch.claimableAt) return;
+        Settlement.Epoch memory epoch = ledger.epochOf(tip);
+        if (epoch.status != Settlement.EpochStatus.Pending || block.timestamp >= epoch.claimableAt) return;
         uint256 pendingBefore = ledger.pendingOf(address(token));
         vm.prank(guardian);
         ledger.veto(tip, _charges[tip]);
-        EpochLedger.Charge[] storage charges = _charges[tip];
+        Settlement.Charge[] storage charges = _charges[tip];
         for (uint256 i; i < charges.length; ++i) {
             ghostEscrow[charges[i].payer] += charges[i].amount;
         }
@@ -202,7 +203,7 @@ contract LedgerHandler is Test {
     function _syncFinalized() internal {
         (uint64 last,,, uint64 cursor) = ledger.epochIds();
         for (uint64 e = ghostFinalizedThrough + 1; e <= cursor && e <= last; ++e) {
-            if (ledger.epochOf(e).status == EpochLedger.EpochStatus.Final) {
+            if (ledger.epochOf(e).status == Settlement.EpochStatus.Final) {
                 ghostFinalizedAccruals += ghostAccrued[e];
             }
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Settlement} from "../../src/base/Settlement.sol";
 import {Test} from "./Vm.sol";
 import {MerkleBuilder} from "./MerkleBuilder.sol";
 import {AssetRegistry} from "../../src/AssetRegistry.sol";
@@ -48,25 +49,25 @@ abstract contract BaseTest is Test {
         vm.stopPrank();
     }
 
-    function _charges1(address payer, uint256 amount) internal view returns (EpochLedger.Charge[] memory c) {
-        c = new EpochLedger.Charge[](1);
-        c[0] = EpochLedger.Charge(payer, address(token), amount);
+    function _charges1(address payer, uint256 amount) internal view returns (Settlement.Charge[] memory c) {
+        c = new Settlement.Charge[](1);
+        c[0] = Settlement.Charge(payer, address(token), amount);
     }
 
     function _totals1(uint256 charged, uint256 fees)
         internal
         view
-        returns (EpochLedger.TokenTotal[] memory t)
+        returns (Settlement.TokenTotal[] memory t)
     {
-        t = new EpochLedger.TokenTotal[](1);
-        t[0] = EpochLedger.TokenTotal(address(token), charged, fees);
+        t = new Settlement.TokenTotal[](1);
+        t[0] = Settlement.TokenTotal(address(token), charged, fees);
     }
 
     function _settle(
         uint64 epochId,
         bytes32 root,
-        EpochLedger.Charge[] memory c,
-        EpochLedger.TokenTotal[] memory t
+        Settlement.Charge[] memory c,
+        Settlement.TokenTotal[] memory t
     ) internal {
         vm.prank(settler);
         ledger.settleEpoch(epochId, root, c, t, keccak256("usage"), "r2://manifest");

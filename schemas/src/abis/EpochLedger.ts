@@ -284,7 +284,7 @@ export const epochLedgerAbi = [
       {
         "name": "",
         "type": "tuple",
-        "internalType": "struct EpochLedger.Epoch",
+        "internalType": "struct Settlement.Epoch",
         "components": [
           {
             "name": "root",
@@ -309,7 +309,7 @@ export const epochLedgerAbi = [
           {
             "name": "status",
             "type": "uint8",
-            "internalType": "enum EpochLedger.EpochStatus"
+            "internalType": "enum Settlement.EpochStatus"
           }
         ]
       }
@@ -550,7 +550,7 @@ export const epochLedgerAbi = [
       {
         "name": "charges",
         "type": "tuple[]",
-        "internalType": "struct EpochLedger.Charge[]",
+        "internalType": "struct Settlement.Charge[]",
         "components": [
           {
             "name": "payer",
@@ -572,7 +572,7 @@ export const epochLedgerAbi = [
       {
         "name": "totals",
         "type": "tuple[]",
-        "internalType": "struct EpochLedger.TokenTotal[]",
+        "internalType": "struct Settlement.TokenTotal[]",
         "components": [
           {
             "name": "token",
@@ -619,7 +619,7 @@ export const epochLedgerAbi = [
       {
         "name": "",
         "type": "tuple[]",
-        "internalType": "struct EpochLedger.TokenTotal[]",
+        "internalType": "struct Settlement.TokenTotal[]",
         "components": [
           {
             "name": "token",
@@ -660,7 +660,7 @@ export const epochLedgerAbi = [
       {
         "name": "charges",
         "type": "tuple[]",
-        "internalType": "struct EpochLedger.Charge[]",
+        "internalType": "struct Settlement.Charge[]",
         "components": [
           {
             "name": "payer",
@@ -1384,7 +1384,7 @@ export const epochLedgerAbi = [
       {
         "name": "status",
         "type": "uint8",
-        "internalType": "enum EpochLedger.EpochStatus"
+        "internalType": "enum Settlement.EpochStatus"
       },
       {
         "name": "tipEpochId",

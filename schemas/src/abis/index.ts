@@ -9,3 +9,4 @@ export { iLicensesAbi } from "./ILicenses.ts";
 export { licensingAbi } from "./Licensing.ts";
 export { mockERC20Abi } from "./MockERC20.ts";
 export { rolesAbi } from "./Roles.ts";
+export { settlementAbi } from "./Settlement.ts";
