@@ -15,7 +15,8 @@ import {ILicenses} from "../src/interfaces/ILicenses.sol";
 /// configured accounts, and writes contracts/deployments/<chainId>.json.
 /// Run: forge script contracts/script/Deploy.s.sol --rpc-url $RPC --broadcast --private-key $KEY
 /// Env (all optional): OWNER, SETTLER, GUARDIAN (default: the broadcaster), CHALLENGE_PERIOD
-/// (seconds; default 60 on chain 31337, else 86400), WITHDRAWAL_TIMEOUT (seconds; default 7 days).
+/// (seconds; default 60 on chain 31337, else 86400), WITHDRAWAL_TIMEOUT (seconds; default 7 days),
+/// DEPLOYMENTS_FILE (default contracts/deployments/<chainId>.json).
 /// Re-running is idempotent: contracts already at their address are reused (their startBlock is 0).
 contract Deploy {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
@@ -35,7 +36,8 @@ contract Deploy {
     Deployed[] internal _deployed;
 
     function run() external {
-        address deployer = msg.sender;
+        vm.startBroadcast();
+        (, address deployer,) = vm.readCallers();
         address owner = vm.envOr("OWNER", deployer);
         address settler = vm.envOr("SETTLER", deployer);
         address guardian = vm.envOr("GUARDIAN", deployer);
@@ -43,7 +45,6 @@ contract Deploy {
         uint64 challenge = uint64(vm.envOr("CHALLENGE_PERIOD", local ? uint256(60) : uint256(1 days)));
         uint256 timeout = vm.envOr("WITHDRAWAL_TIMEOUT", uint256(7 days));
 
-        vm.startBroadcast();
         // The deployer owns everything until wiring is done, then hands ownership over (two-step).
         AssetRegistry registry = AssetRegistry(
             _deploy("AssetRegistry", abi.encodePacked(type(AssetRegistry).creationCode, abi.encode(deployer)))
@@ -133,6 +134,8 @@ contract Deploy {
         );
         string memory dir = string.concat(vm.projectRoot(), "/contracts/deployments");
         vm.createDir(dir, true);
-        vm.writeFile(string.concat(dir, "/", vm.toString(block.chainid), ".json"), json);
+        string memory path =
+            vm.envOr("DEPLOYMENTS_FILE", string.concat(dir, "/", vm.toString(block.chainid), ".json"));
+        vm.writeFile(path, json);
     }
 }

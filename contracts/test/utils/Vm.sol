@@ -40,6 +40,9 @@ interface Vm {
     function envOr(string calldata name, uint256 defaultValue) external view returns (uint256);
     function envOr(string calldata name, address defaultValue) external view returns (address);
     function envUint(string calldata name) external view returns (uint256);
+    function envOr(string calldata name, string calldata defaultValue) external view returns (string memory);
+    function setEnv(string calldata name, string calldata value) external;
+    function readCallers() external returns (uint8 callerMode, address msgSender, address txOrigin);
     function startBroadcast() external;
     function startBroadcast(uint256 privateKey) external;
     function stopBroadcast() external;
