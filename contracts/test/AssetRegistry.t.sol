@@ -301,4 +301,11 @@ contract AssetRegistryTest is BaseTest {
         weights = new uint96[](2);
         (accounts[0], accounts[1], weights[0], weights[1]) = (a, b, wa, wb);
     }
+
+    function test_setMerkleSplit_RevertWhen_notAssetOwner() public {
+        bytes32 id = _register(alice, "d", AssetRegistry.Kind.Dataset);
+        vm.expectRevert(abi.encodeWithSelector(AssetRegistry.NotAssetOwner.selector, id, bob, alice));
+        vm.prank(bob);
+        registry.setMerkleSplit(id, bytes32(uint256(1)), 1, "");
+    }
 }

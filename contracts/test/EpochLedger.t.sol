@@ -241,4 +241,46 @@ contract EpochLedgerSettleTest is BaseTest {
         vm.prank(address(licensing));
         ledger.recordLicenseFee(1, "asset", address(token), amount);
     }
+
+    function test_veto_RevertWhen_epochAlreadyVetoedOrFinal() public {
+        _deposit(alice, 1000);
+        _settle(1, "one", _charges1(alice, 100), _totals1(100, 0));
+        uint64 claimableAt = uint64(block.timestamp + CHALLENGE);
+        vm.prank(guardian);
+        ledger.veto(1, _charges1(alice, 100));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Settlement.NotVetoable.selector, 1, Settlement.EpochStatus.Vetoed, 0, claimableAt
+            )
+        );
+        vm.prank(guardian);
+        ledger.veto(1, _charges1(alice, 100));
+        _settle(2, "two", _charges1(alice, 100), _totals1(100, 0));
+        claimableAt = uint64(block.timestamp + CHALLENGE);
+        vm.warp(claimableAt);
+        ledger.finalize();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Settlement.NotVetoable.selector, 2, Settlement.EpochStatus.Final, 2, claimableAt
+            )
+        );
+        vm.prank(guardian);
+        ledger.veto(2, _charges1(alice, 100));
+    }
+
+    function test_finalize_skipsVetoedEpochs() public {
+        _deposit(alice, 1000);
+        _settle(1, "one", _charges1(alice, 100), _totals1(100, 0));
+        _settle(2, "two", _charges1(alice, 200), _totals1(200, 0));
+        vm.prank(guardian);
+        ledger.veto(2, _charges1(alice, 200));
+        _settle(3, "three", _charges1(alice, 300), _totals1(300, 0));
+        vm.assertEq(ledger.epochOf(3).parentId, 1);
+        vm.warp(block.timestamp + CHALLENGE);
+        ledger.finalize();
+        vm.assertEq(ledger.claimRoot(), bytes32("three"));
+        (uint128 settled,) = ledger.bookOf(address(token));
+        vm.assertEq(settled, 400);
+        vm.assertEq(ledger.escrowOf(alice, address(token)), 600);
+    }
 }

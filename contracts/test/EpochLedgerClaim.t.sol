@@ -144,6 +144,16 @@ contract EpochLedgerClaimTest is BaseTest {
         vm.assertEq(MockLike(fixtureToken).balanceOf(address(ledger)), 0);
     }
 
+    function test_claim_usesFinalizedRootWhileNewerEpochPending() public {
+        bytes32[] memory tree = _settledEpochPayingBobAndCarol();
+        _deposit(alice, 500);
+        bytes32[] memory next = _tree2(bob, 1100, carol, 400);
+        _settle(2, next[0], _charges1(alice, 500), _totals1(500, 0));
+        vm.assertEq(ledger.claim(bob, address(token), 600, _proof(tree, bob, 600)), 600);
+        vm.expectRevert(abi.encodeWithSelector(EpochLedger.InvalidProof.selector, bob, address(token), 1100));
+        ledger.claim(bob, address(token), 1100, _proof(next, bob, 1100));
+    }
+
     function _depositAt(address at, address payer, uint256 amount) internal {
         MockLike(at).mint(payer, amount);
         vm.startPrank(payer);

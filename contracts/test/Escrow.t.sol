@@ -6,6 +6,7 @@ import {BaseTest} from "./utils/BaseTest.sol";
 import {Escrow} from "../src/base/Escrow.sol";
 import {Roles} from "../src/base/Roles.sol";
 import {EpochLedger} from "../src/EpochLedger.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 contract EscrowTest is BaseTest {
     event Deposited(
@@ -106,5 +107,23 @@ contract EscrowTest is BaseTest {
         vm.expectRevert(abi.encodeWithSelector(Escrow.LicensingAlreadySet.selector, bob));
         fresh.setLicensing(carol);
         vm.stopPrank();
+    }
+
+    function test_requestWithdrawal_RevertWhen_aboveUint128() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 128, 2 ** 128)
+        );
+        ledger.requestWithdrawal(address(token), 2 ** 128);
+    }
+
+    function test_requestWithdrawal_replacesEarlierRequest() public {
+        _deposit(alice, 1000);
+        vm.startPrank(alice);
+        ledger.requestWithdrawal(address(token), 100);
+        ledger.requestWithdrawal(address(token), 300);
+        vm.stopPrank();
+        (uint128 amount, uint64 unlockEpoch,) = ledger.withdrawalOf(alice, address(token));
+        vm.assertEq(amount, 300);
+        vm.assertEq(unlockEpoch, 2);
     }
 }
