@@ -174,7 +174,7 @@ contract EpochLedgerSettleTest is BaseTest {
         ledger.veto(9, _charges1(alice, 100));
     }
 
-    function test_veto_worksWhilePaused() public {
+    function test_veto_worksWhilePausedWithinChallenge() public {
         _deposit(alice, 100);
         _settle(1, "one", _charges1(alice, 100), _totals1(100, 0));
         vm.startPrank(guardian);
@@ -182,6 +182,23 @@ contract EpochLedgerSettleTest is BaseTest {
         ledger.veto(1, _charges1(alice, 100));
         vm.stopPrank();
         vm.assertEq(ledger.escrowOf(alice, address(token)), 100);
+    }
+
+    function test_veto_pastChallengeWhilePaused() public {
+        _deposit(alice, 100);
+        _settle(1, "one", _charges1(alice, 100), _totals1(100, 0));
+        vm.prank(guardian);
+        ledger.pause();
+        vm.warp(block.timestamp + 2 * CHALLENGE);
+        vm.expectRevert(Roles.Paused.selector);
+        ledger.finalize();
+        vm.prank(guardian);
+        ledger.veto(1, _charges1(alice, 100));
+        vm.assertEq(ledger.escrowOf(alice, address(token)), 100);
+        vm.prank(owner);
+        ledger.unpause();
+        ledger.finalize();
+        vm.assertEq(ledger.claimRoot(), bytes32(0));
     }
 
     function test_finalize_inIdOrderAfterChallenge() public {

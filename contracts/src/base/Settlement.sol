@@ -116,15 +116,17 @@ abstract contract Settlement is Escrow {
         emit EpochSettled(epochId, root, usageDigest, manifestURI, charges.length, claimableAt);
     }
 
-    /// @notice Vetoes the newest live epoch during its challenge period and refunds its charges to
-    /// escrow and its license fees to held fees. Guardian only; works while paused. To veto an older
-    /// epoch, veto the newer ones first (their cumulative roots build on it).
+    /// @notice Vetoes the newest live epoch during its challenge period (or at any time while paused,
+    /// since nothing finalizes then) and refunds its charges to escrow and its license fees to held
+    /// fees. Guardian only. To veto an older epoch, veto the newer ones first (their cumulative roots
+    /// build on it); pausing first stops a compromised settler from racing the guardian.
     /// @param charges Exactly the `charges` the epoch was settled with.
     function veto(uint64 epochId, Charge[] calldata charges) external onlyRole(Role.Guardian) {
         Epoch storage epoch = _epochs[epochId];
+        // While paused nothing finalizes, so the guardian may veto past the challenge period.
         if (
             epoch.status != EpochStatus.Pending || epochId != _tipEpochId
-                || block.timestamp >= epoch.claimableAt
+                || (block.timestamp >= epoch.claimableAt && !_paused)
         ) {
             revert NotVetoable(epochId, epoch.status, _tipEpochId, epoch.claimableAt);
         }
@@ -146,8 +148,8 @@ abstract contract Settlement is Escrow {
     }
 
     /// @notice Makes every epoch whose challenge period ended final, in id order; anyone may call.
-    /// `settleEpoch` calls it too.
-    function finalize() external {
+    /// `settleEpoch` calls it too. Nothing finalizes while paused.
+    function finalize() external whenNotPaused {
         _finalizeReady();
     }
 
