@@ -53,7 +53,9 @@ abstract contract Escrow is Roles, ILicenseFeeSink {
 
     /// @notice The only contract that may book license fees; set once by the owner.
     address public licensing;
+    /// @notice Prepaid balance of `payer` in `token`, chargeable by settlement.
     mapping(address payer => mapping(address token => uint256)) public escrowOf;
+    /// @notice The open withdrawal request of `payer` in `token` (amount 0 = none).
     mapping(address payer => mapping(address token => Withdrawal)) public withdrawalOf;
     /// @notice License fees received and not yet attributed by an epoch.
     mapping(address token => uint256) public heldFeesOf;
