@@ -1,6 +1,6 @@
 // Ponder config: every chain from PONDER_RPC_URL_<chainId> and its deployment file; PGlite unless DATABASE_URL.
 
-import { assetRegistryAbi } from "@tributary/schemas/abis";
+import { assetRegistryAbi, epochLedgerAbi, licensingAbi } from "@tributary/schemas/abis";
 import { createConfig } from "ponder";
 import { indexedChains } from "./deployments.ts";
 
@@ -27,10 +27,18 @@ export default createConfig({
   chains: Object.fromEntries(
     chains.map((chain) => [
       chain.name,
-      { id: chain.id, rpc: chain.rpc, pollingInterval: chain.id === 31337 ? 250 : 1_000 },
+      // A local chain is rebuilt on every start, so its RPC responses must not be cached across runs.
+      {
+        id: chain.id,
+        rpc: chain.rpc,
+        pollingInterval: chain.id === 31337 ? 250 : 1_000,
+        disableCache: chain.id === 31337,
+      },
     ]),
   ),
   contracts: {
     AssetRegistry: { abi: assetRegistryAbi, chain: deployedOn("AssetRegistry") },
+    Licensing: { abi: licensingAbi, chain: deployedOn("Licensing") },
+    EpochLedger: { abi: epochLedgerAbi, chain: deployedOn("EpochLedger") },
   },
 });
