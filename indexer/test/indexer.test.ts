@@ -1,6 +1,7 @@
 // The indexer end to end on anvil with the real contracts, once on PGlite and once on PostgreSQL:
 // every event kind through real transactions, every table and API answer, then a reorg.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectAccountEndpoints, expectAssetEndpoints, expectEpochEndpoints, expectProblems } from "./api.ts";
 import { connect, contractsOf } from "./lib/chain.ts";
 import { type Facts, runScenario } from "./lib/scenario.ts";
 import { eventually, postgresUrl, reachable, type Stack, startStack, type Variant } from "./lib/stack.ts";
@@ -44,5 +45,35 @@ describe.each<Variant>(["pglite", "postgres"])("indexer on %s", (variant) => {
 
   it.skipIf(skip)("rolls up per asset and per account per day", async () => {
     await expectRollups(stack.indexer.url, facts);
+  });
+
+  it.skipIf(skip)("serves asset revenue and licenses per asset over REST", async () => {
+    await expectAssetEndpoints(stack.indexer.url, facts);
+  });
+
+  it.skipIf(skip)("serves account payouts, top earners and top assets over REST", async () => {
+    await expectAccountEndpoints(stack.indexer.url, facts);
+  });
+
+  it.skipIf(skip)("serves epochs with their status and the ledger status over REST", async () => {
+    await expectEpochEndpoints(stack.indexer.url, facts);
+  });
+
+  it.skipIf(skip)("answers invalid parameters and unknown ids with problem JSON", async () => {
+    await expectProblems(stack.indexer.url, facts);
+  });
+
+  it.skipIf(skip)("serves SQL over HTTP in the @ponder/client protocol", async () => {
+    const query = { json: { sql: "select account, claimed from account_earning", params: [] } };
+    const res = await fetch(`${stack.indexer.url}/sql/db?sql=${encodeURIComponent(JSON.stringify(query))}`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ rows: [{ account: facts.carol, claimed: "20000000" }] });
+  });
+
+  it.skipIf(skip)("serves the dashboard", async () => {
+    const res = await fetch(`${stack.indexer.url}/dashboard`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    for (const section of ["Epochs", "Top earners", "Assets"]) expect(html).toContain(`<h2>${section}</h2>`);
   });
 });

@@ -1,0 +1,309 @@
+// REST endpoints for dashboards under /api: asset revenue, account payouts, top assets and earners, epochs, licenses.
+
+import { db } from "ponder:api";
+import {
+  accountDaily,
+  accountEarning,
+  adminEvent,
+  asset,
+  assetDaily,
+  claim,
+  epoch,
+  epochTotal,
+  license,
+  roleHolder,
+} from "ponder:schema";
+import { zValidator } from "@hono/zod-validator";
+import { Hono } from "hono";
+import { and, asc, desc, eq, gt, gte, inArray, lte, sum } from "ponder";
+import {
+  accountParam,
+  assetParam,
+  epochsQuery,
+  licensesQuery,
+  payoutsQuery,
+  revenueQuery,
+  topQuery,
+} from "./params.ts";
+import { amounts, invalid, ProblemError, problem } from "./problem.ts";
+
+/** Expiry the contract writes for perpetual licenses (2^64 − 1). */
+const PERPETUAL = 2n ** 64n - 1n;
+
+export const rest = new Hono();
+
+rest.onError((err, c) => problem(c, err));
+
+/** The asset, or a 404 problem. */
+async function findAsset(assetId: `0x${string}`, chainId?: number) {
+  const [row] = await db
+    .select()
+    .from(asset)
+    .where(and(eq(asset.id, assetId), chainId ? eq(asset.chainId, chainId) : undefined))
+    .limit(1);
+  if (!row) throw new ProblemError(404, "Unknown asset", `No asset ${assetId} is indexed.`);
+  return row;
+}
+
+rest.get(
+  "/assets/:assetId/revenue",
+  zValidator("param", assetParam, invalid),
+  zValidator("query", revenueQuery, invalid),
+  async (c) => {
+    const { assetId } = c.req.valid("param");
+    const q = c.req.valid("query");
+    const a = await findAsset(assetId, q.chainId);
+    const days = await db
+      .select()
+      .from(assetDaily)
+      .where(
+        and(
+          eq(assetDaily.chainId, a.chainId),
+          eq(assetDaily.assetId, assetId),
+          q.token ? eq(assetDaily.token, q.token) : undefined,
+          q.from ? gte(assetDaily.day, q.from) : undefined,
+          q.to ? lte(assetDaily.day, q.to) : undefined,
+        ),
+      )
+      .orderBy(asc(assetDaily.day), asc(assetDaily.token));
+    const totals = new Map<string, { token: `0x${string}`; licensesMinted: number; licenseFees: bigint }>();
+    for (const d of days) {
+      const t = totals.get(d.token) ?? { token: d.token, licensesMinted: 0, licenseFees: 0n };
+      t.licensesMinted += d.licensesMinted;
+      t.licenseFees += d.licenseFees;
+      totals.set(d.token, t);
+    }
+    return amounts(c, {
+      chainId: a.chainId,
+      assetId,
+      kind: a.kind,
+      owner: a.owner,
+      source: "license_fees",
+      days: days.map(({ day, token, licensesMinted, licenseFees }) => ({ day, token, licensesMinted, licenseFees })),
+      totals: [...totals.values()],
+    });
+  },
+);
+
+rest.get(
+  "/assets/:assetId/licenses",
+  zValidator("param", assetParam, invalid),
+  zValidator("query", licensesQuery, invalid),
+  async (c) => {
+    const { assetId } = c.req.valid("param");
+    const q = c.req.valid("query");
+    const a = await findAsset(assetId, q.chainId);
+    const now = BigInt(q.at ?? Math.floor(Date.now() / 1000));
+    const rows = await db
+      .select()
+      .from(license)
+      .where(
+        and(
+          eq(license.chainId, a.chainId),
+          eq(license.assetId, assetId),
+          q.active === "true" ? gt(license.expiresAt, now) : undefined,
+          q.active === "false" ? lte(license.expiresAt, now) : undefined,
+        ),
+      )
+      .orderBy(asc(license.id))
+      .limit(q.limit)
+      .offset(q.offset);
+    return amounts(c, {
+      chainId: a.chainId,
+      assetId,
+      at: now,
+      licenses: rows.map((l) => ({
+        id: l.id,
+        termsId: l.termsId,
+        holder: l.holder,
+        payer: l.payer,
+        token: l.token,
+        fee: l.fee,
+        mintedAt: l.timestamp,
+        expiresAt: l.expiresAt === PERPETUAL ? null : l.expiresAt,
+        expired: l.expiresAt <= now,
+        transferCount: l.transferCount,
+      })),
+    });
+  },
+);
+
+rest.get(
+  "/accounts/:account/payouts",
+  zValidator("param", accountParam, invalid),
+  zValidator("query", payoutsQuery, invalid),
+  async (c) => {
+    const { account } = c.req.valid("param");
+    const q = c.req.valid("query");
+    const scope = <T extends typeof accountEarning | typeof claim | typeof accountDaily>(t: T) =>
+      and(
+        eq(t.account, account),
+        q.chainId ? eq(t.chainId, q.chainId) : undefined,
+        q.token ? eq(t.token, q.token) : undefined,
+      );
+    const earnings = await db
+      .select()
+      .from(accountEarning)
+      .where(scope(accountEarning))
+      .orderBy(asc(accountEarning.token));
+    const claims = await db
+      .select()
+      .from(claim)
+      .where(scope(claim))
+      .orderBy(desc(claim.blockNumber), desc(claim.id))
+      .limit(q.limit)
+      .offset(q.offset);
+    const days = await db
+      .select()
+      .from(accountDaily)
+      .where(and(scope(accountDaily), gt(accountDaily.claimCount, 0)))
+      .orderBy(asc(accountDaily.day));
+    return amounts(c, {
+      account,
+      earnings: earnings.map(({ chainId, token, claimed, claimCount, lastClaimAt }) => ({
+        chainId,
+        token,
+        claimed,
+        claimCount,
+        lastClaimAt,
+      })),
+      claims: claims.map(
+        ({ chainId, token, amount, cumulativeAmount, epochId, caller, timestamp, transactionHash }) => ({
+          chainId,
+          token,
+          amount,
+          cumulativeAmount,
+          epochId,
+          caller,
+          timestamp,
+          transactionHash,
+        }),
+      ),
+      days: days.map(({ chainId, day, token, claimed, claimCount }) => ({ chainId, day, token, claimed, claimCount })),
+    });
+  },
+);
+
+rest.get("/top/assets", zValidator("query", topQuery, invalid), async (c) => {
+  const q = c.req.valid("query");
+  const fees = sum(assetDaily.licenseFees);
+  const rows = await db
+    .select({
+      chainId: assetDaily.chainId,
+      assetId: assetDaily.assetId,
+      token: assetDaily.token,
+      licenseFees: fees,
+      licensesMinted: sum(assetDaily.licensesMinted),
+    })
+    .from(assetDaily)
+    .where(
+      and(
+        q.chainId ? eq(assetDaily.chainId, q.chainId) : undefined,
+        q.token ? eq(assetDaily.token, q.token) : undefined,
+      ),
+    )
+    .groupBy(assetDaily.chainId, assetDaily.assetId, assetDaily.token)
+    .orderBy(desc(fees), asc(assetDaily.assetId))
+    .limit(q.limit);
+  const assets = rows.length
+    ? await db
+        .select()
+        .from(asset)
+        .where(
+          inArray(
+            asset.id,
+            rows.map((r) => r.assetId),
+          ),
+        )
+    : [];
+  return amounts(c, {
+    source: "license_fees",
+    assets: rows.map((r) => {
+      const a = assets.find((x) => x.id === r.assetId && x.chainId === r.chainId);
+      return {
+        ...r,
+        kind: a?.kind,
+        owner: a?.owner,
+        metadataUri: a?.metadataUri,
+        licenseFees: BigInt(r.licenseFees ?? 0),
+        licensesMinted: Number(r.licensesMinted ?? 0),
+      };
+    }),
+  });
+});
+
+rest.get("/top/earners", zValidator("query", topQuery, invalid), async (c) => {
+  const q = c.req.valid("query");
+  const rows = await db
+    .select()
+    .from(accountEarning)
+    .where(
+      and(
+        q.chainId ? eq(accountEarning.chainId, q.chainId) : undefined,
+        q.token ? eq(accountEarning.token, q.token) : undefined,
+      ),
+    )
+    .orderBy(desc(accountEarning.claimed), asc(accountEarning.account))
+    .limit(q.limit);
+  return amounts(c, { earners: rows });
+});
+
+rest.get("/epochs", zValidator("query", epochsQuery, invalid), async (c) => {
+  const q = c.req.valid("query");
+  const rows = await db
+    .select()
+    .from(epoch)
+    .where(and(q.chainId ? eq(epoch.chainId, q.chainId) : undefined, q.status ? eq(epoch.status, q.status) : undefined))
+    .orderBy(desc(epoch.id), asc(epoch.chainId))
+    .limit(q.limit)
+    .offset(q.offset);
+  const totals = rows.length
+    ? await db
+        .select()
+        .from(epochTotal)
+        .where(
+          inArray(
+            epochTotal.epochId,
+            rows.map((e) => e.id),
+          ),
+        )
+    : [];
+  return amounts(c, {
+    epochs: rows.map((e) => ({
+      chainId: e.chainId,
+      id: e.id,
+      status: e.status,
+      root: e.root,
+      usageDigest: e.usageDigest,
+      manifestUri: e.manifestUri,
+      payerCount: e.payerCount,
+      settledAt: e.settledAt,
+      claimableAt: e.claimableAt,
+      finalizedAt: e.finalizedAt,
+      vetoedAt: e.vetoedAt,
+      transactionHash: e.transactionHash,
+      totals: totals
+        .filter((t) => t.epochId === e.id && t.chainId === e.chainId)
+        .map(({ token, charged, licenseFees }) => ({ token, charged, licenseFees })),
+    })),
+  });
+});
+
+rest.get("/status", async (c) => {
+  const roles = await db.select().from(roleHolder).orderBy(asc(roleHolder.contract), asc(roleHolder.role));
+  const pauses = await db
+    .select()
+    .from(adminEvent)
+    .where(inArray(adminEvent.kind, ["paused", "unpaused"]))
+    .orderBy(desc(adminEvent.blockNumber), desc(adminEvent.id))
+    .limit(1);
+  const [last] = await db.select().from(epoch).orderBy(desc(epoch.id)).limit(1);
+  return amounts(c, {
+    paused: pauses[0]?.kind === "paused",
+    roles: roles.map(({ chainId, contract, role, holder, pending }) => ({ chainId, contract, role, holder, pending })),
+    lastEpoch: last ? { chainId: last.chainId, id: last.id, status: last.status } : null,
+  });
+});
+
+// Anything else under /api (a sub-app's notFound is not consulted once it is mounted).
+rest.all("/*", (c) => problem(c, new ProblemError(404, "Not found", `No endpoint ${c.req.method} ${c.req.path}.`)));
