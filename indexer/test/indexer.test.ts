@@ -5,6 +5,7 @@ import { expectAccountEndpoints, expectAssetEndpoints, expectEpochEndpoints, exp
 import { connect, contractsOf } from "./lib/chain.ts";
 import { type Facts, runScenario } from "./lib/scenario.ts";
 import { eventually, postgresUrl, reachable, type Stack, startStack, type Variant } from "./lib/stack.ts";
+import { expectReorgFollowed } from "./reorg.ts";
 import { expectAdmin, expectAssets, expectLedger, expectLicensing, expectRollups, rows } from "./tables.ts";
 
 const postgresUp = await reachable(postgresUrl);
@@ -75,5 +76,10 @@ describe.each<Variant>(["pglite", "postgres"])("indexer on %s", (variant) => {
     expect(res.status).toBe(200);
     const html = await res.text();
     for (const section of ["Epochs", "Top earners", "Assets"]) expect(html).toContain(`<h2>${section}</h2>`);
+  });
+
+  // Last: it adds blocks the other tests do not expect.
+  it.skipIf(skip)("follows a reorg: rows of dropped blocks disappear, rows of the new branch appear", async () => {
+    await expectReorgFollowed(stack.indexer.url, stack.anvil.rpcUrl, contractsOf(stack.deployment), facts);
   });
 });
