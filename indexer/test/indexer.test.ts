@@ -1,5 +1,6 @@
 // The indexer end to end on anvil with the real contracts, once on PGlite and once on PostgreSQL:
 // every event kind through real transactions, every table and API answer, then a reorg.
+import { execFile } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectAccountEndpoints, expectAssetEndpoints, expectEpochEndpoints, expectProblems } from "./api.ts";
 import { connect, contractsOf } from "./lib/chain.ts";
@@ -7,6 +8,15 @@ import { type Facts, runScenario } from "./lib/scenario.ts";
 import { eventually, postgresUrl, reachable, type Stack, startStack, type Variant } from "./lib/stack.ts";
 import { expectReorgFollowed } from "./reorg.ts";
 import { expectAdmin, expectAssets, expectLedger, expectLicensing, expectRollups, rows } from "./tables.ts";
+
+/** Runs `npm run reconcile`'s script against `url`. */
+function runReconcile(url: string): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile("node", ["../scripts/reconcile.ts"], { env: { ...process.env, INDEXER_URL: url } }, (err, stdout) =>
+      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout }),
+    );
+  });
+}
 
 const postgresUp = await reachable(postgresUrl);
 if (!postgresUp) console.warn(`Skipping the PostgreSQL variant: nothing answers at ${new URL(postgresUrl).host}.`);
@@ -76,6 +86,24 @@ describe.each<Variant>(["pglite", "postgres"])("indexer on %s", (variant) => {
     expect(res.status).toBe(200);
     const html = await res.text();
     for (const section of ["Epochs", "Top earners", "Assets"]) expect(html).toContain(`<h2>${section}</h2>`);
+  });
+
+  it.skipIf(skip)("reconciles the chain on its own when no manifest or metering reader is configured", async () => {
+    const res = await fetch(`${stack.indexer.url}/api/reconciliation`);
+    expect(await res.json()).toEqual({
+      chainId: 31337,
+      ok: true,
+      sources: { chain: "indexed", manifests: "not configured", metering: "not configured" },
+      epochs: [
+        { epochId: "1", status: "final", ok: true },
+        { epochId: "2", status: "vetoed", ok: true },
+        { epochId: "3", status: "pending", ok: true },
+      ],
+      mismatches: [],
+    });
+    const cli = await runReconcile(stack.indexer.url);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain("Reconciled: no drift.");
   });
 
   // Last: it adds blocks the other tests do not expect.

@@ -26,6 +26,7 @@ import {
   topQuery,
 } from "./params.ts";
 import { amounts, invalid, ProblemError, problem } from "./problem.ts";
+import { reconciliation } from "./reconciliation.ts";
 
 /** Expiry the contract writes for perpetual licenses (2^64 − 1). */
 const PERPETUAL = 2n ** 64n - 1n;
@@ -33,6 +34,7 @@ const PERPETUAL = 2n ** 64n - 1n;
 export const rest = new Hono();
 
 rest.onError((err, c) => problem(c, err));
+rest.route("/reconciliation", reconciliation);
 
 /** The asset, or a 404 problem. */
 async function findAsset(assetId: `0x${string}`, chainId?: number) {
