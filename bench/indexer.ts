@@ -75,7 +75,10 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
 
 /** One eth_getLogs over the whole range for the indexed contracts, as Ponder's baseline. */
 async function timeGetLogs(rpcUrl: string, address: Hex[], fromBlock: bigint, toBlock: bigint) {
-  const client = createPublicClient({ chain: foundry, transport: http(rpcUrl, { timeout: 300_000, maxResponseBodySize: 2 ** 30 }) });
+  const client = createPublicClient({
+    chain: foundry,
+    transport: http(rpcUrl, { timeout: 300_000, maxResponseBodySize: 2 ** 30 }),
+  });
   const events = [...assetRegistryAbi, ...licensingAbi, ...epochLedgerAbi].filter((x) => x.type === "event");
   const started = performance.now();
   const logs = await client.getLogs({ address, events, fromBlock, toBlock, strict: true });
