@@ -48,7 +48,7 @@ export function invalid(result: { success: boolean; error?: core.$ZodError }): v
   throw new ProblemError(
     400,
     "Invalid request",
-    `Invalid ${errors.map((e) => e.parameter).join(", ")}: ${errors[0]?.message ?? "see errors"}.`,
+    `Invalid ${errors.map((e) => `${e.parameter} (${e.message})`).join(", ")}.`,
     errors,
   );
 }
