@@ -1,4 +1,4 @@
-// REST endpoints for dashboards under /api: asset revenue, account payouts, top assets and earners, epochs, licenses.
+// REST endpoints for dashboards under /api: payouts, top assets and earners, epochs, status; sub-apps for assets and reconciliation.
 
 import { db } from "ponder:api";
 import {
@@ -10,125 +10,21 @@ import {
   claim,
   epoch,
   epochTotal,
-  license,
   roleHolder,
 } from "ponder:schema";
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
-import { and, asc, desc, eq, gt, gte, inArray, lte, sum } from "ponder";
-import {
-  accountParam,
-  assetParam,
-  epochsQuery,
-  licensesQuery,
-  payoutsQuery,
-  revenueQuery,
-  topQuery,
-} from "./params.ts";
+import { and, asc, desc, eq, gt, inArray, sum } from "ponder";
+import { assets } from "./assets.ts";
+import { accountParam, epochsQuery, payoutsQuery, topQuery } from "./params.ts";
 import { amounts, invalid, ProblemError, problem } from "./problem.ts";
 import { reconciliation } from "./reconciliation.ts";
-
-/** Expiry the contract writes for perpetual licenses (2^64 − 1). */
-const PERPETUAL = 2n ** 64n - 1n;
 
 export const rest = new Hono();
 
 rest.onError((err, c) => problem(c, err));
+rest.route("/assets", assets);
 rest.route("/reconciliation", reconciliation);
-
-/** The asset, or a 404 problem. */
-async function findAsset(assetId: `0x${string}`, chainId?: number) {
-  const [row] = await db
-    .select()
-    .from(asset)
-    .where(and(eq(asset.id, assetId), chainId ? eq(asset.chainId, chainId) : undefined))
-    .limit(1);
-  if (!row) throw new ProblemError(404, "Unknown asset", `No asset ${assetId} is indexed.`);
-  return row;
-}
-
-rest.get(
-  "/assets/:assetId/revenue",
-  zValidator("param", assetParam, invalid),
-  zValidator("query", revenueQuery, invalid),
-  async (c) => {
-    const { assetId } = c.req.valid("param");
-    const q = c.req.valid("query");
-    const a = await findAsset(assetId, q.chainId);
-    const days = await db
-      .select()
-      .from(assetDaily)
-      .where(
-        and(
-          eq(assetDaily.chainId, a.chainId),
-          eq(assetDaily.assetId, assetId),
-          q.token ? eq(assetDaily.token, q.token) : undefined,
-          q.from ? gte(assetDaily.day, q.from) : undefined,
-          q.to ? lte(assetDaily.day, q.to) : undefined,
-        ),
-      )
-      .orderBy(asc(assetDaily.day), asc(assetDaily.token));
-    const totals = new Map<string, { token: `0x${string}`; licensesMinted: number; licenseFees: bigint }>();
-    for (const d of days) {
-      const t = totals.get(d.token) ?? { token: d.token, licensesMinted: 0, licenseFees: 0n };
-      t.licensesMinted += d.licensesMinted;
-      t.licenseFees += d.licenseFees;
-      totals.set(d.token, t);
-    }
-    return amounts(c, {
-      chainId: a.chainId,
-      assetId,
-      kind: a.kind,
-      owner: a.owner,
-      source: "license_fees",
-      days: days.map(({ day, token, licensesMinted, licenseFees }) => ({ day, token, licensesMinted, licenseFees })),
-      totals: [...totals.values()],
-    });
-  },
-);
-
-rest.get(
-  "/assets/:assetId/licenses",
-  zValidator("param", assetParam, invalid),
-  zValidator("query", licensesQuery, invalid),
-  async (c) => {
-    const { assetId } = c.req.valid("param");
-    const q = c.req.valid("query");
-    const a = await findAsset(assetId, q.chainId);
-    const now = BigInt(q.at ?? Math.floor(Date.now() / 1000));
-    const rows = await db
-      .select()
-      .from(license)
-      .where(
-        and(
-          eq(license.chainId, a.chainId),
-          eq(license.assetId, assetId),
-          q.active === "true" ? gt(license.expiresAt, now) : undefined,
-          q.active === "false" ? lte(license.expiresAt, now) : undefined,
-        ),
-      )
-      .orderBy(asc(license.id))
-      .limit(q.limit)
-      .offset(q.offset);
-    return amounts(c, {
-      chainId: a.chainId,
-      assetId,
-      at: now,
-      licenses: rows.map((l) => ({
-        id: l.id,
-        termsId: l.termsId,
-        holder: l.holder,
-        payer: l.payer,
-        token: l.token,
-        fee: l.fee,
-        mintedAt: l.timestamp,
-        expiresAt: l.expiresAt === PERPETUAL ? null : l.expiresAt,
-        expired: l.expiresAt <= now,
-        transferCount: l.transferCount,
-      })),
-    });
-  },
-);
 
 rest.get(
   "/accounts/:account/payouts",
