@@ -133,18 +133,23 @@ function againstManifests(
         message: `Epoch ${e.epochId}: the manifest's usage digest differs from the one posted on-chain.`,
       });
     }
-    // Cumulative trees: what this epoch adds per token must equal what it charged plus the license fees it attributed.
-    if (parent) {
+    // Cumulative trees: what this epoch adds per token must equal what it charged plus the license fees it
+    // attributed. The manifest's own per-account amounts say it directly; else diff against the parent tree.
+    const perAccount = m.accruals.every((a) => a.amount !== undefined);
+    if (perAccount || parent) {
       const now = sumBy(
         m.accruals,
         (a) => a.token.toLowerCase(),
-        (a) => a.cumulativeAmount,
+        (a) => (perAccount ? (a.amount ?? 0n) : a.cumulativeAmount),
       );
-      const before = sumBy(
-        parent.accruals,
-        (a) => a.token.toLowerCase(),
-        (a) => a.cumulativeAmount,
-      );
+      const before =
+        perAccount || !parent
+          ? new Map<string, bigint>()
+          : sumBy(
+              parent.accruals,
+              (a) => a.token.toLowerCase(),
+              (a) => a.cumulativeAmount,
+            );
       for (const t of e.totals) {
         const added = (now.get(t.token.toLowerCase()) ?? 0n) - (before.get(t.token.toLowerCase()) ?? 0n);
         if (added !== t.charged + t.licenseFees) {
@@ -153,7 +158,7 @@ function againstManifests(
             epochId: e.epochId,
             token: t.token,
             amounts: { chain: t.charged + t.licenseFees, manifest: added },
-            message: `Epoch ${e.epochId} settled ${t.charged + t.licenseFees} of ${t.token} on-chain but its tree adds ${added} of accruals.`,
+            message: `Epoch ${e.epochId} settled ${t.charged + t.licenseFees} of ${t.token} on-chain but its manifest accrues ${added}.`,
           });
         }
       }

@@ -1,14 +1,15 @@
 // The manifest and metering readers reconciliation uses, chosen from the environment.
+import { HttpManifestReader } from "./manifest.ts";
 import type { ManifestReader, MeteringReader } from "./types.ts";
 
 /**
- * Readers for the settler's manifests and the gateway's metering totals. None exists yet: their formats
- * are defined by the settlement job (docs/settlement.md), which has not landed. Until then reconciliation
- * checks the indexed chain on its own and reports both sources as "not configured".
+ * Readers for the settler's manifests and the gateway's metering totals. Manifests come from the settler
+ * at `SETTLER_URL` (docs/settlement.md); without it they are "not configured". Metering has no reader yet:
+ * the settler does not expose per-epoch metering totals, so that source stays "not configured".
  */
-export function configuredReaders(_env: NodeJS.ProcessEnv = process.env): {
+export function configuredReaders(env: NodeJS.ProcessEnv = process.env): {
   manifests?: ManifestReader;
   metering?: MeteringReader;
 } {
-  return {};
+  return env.SETTLER_URL ? { manifests: new HttpManifestReader(env.SETTLER_URL) } : {};
 }

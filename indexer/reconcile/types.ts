@@ -26,7 +26,8 @@ export type EpochManifest = {
   root: Hex;
   usageDigest?: Hex;
   charges: { payer: Hex; token: Hex; amount: bigint }[];
-  accruals: { account: Hex; token: Hex; cumulativeAmount: bigint }[];
+  /** `amount`: what this epoch added to the account (when the manifest says; else derived from the parent). */
+  accruals: { account: Hex; token: Hex; cumulativeAmount: bigint; amount?: bigint }[];
 };
 
 /** Reads the manifest an epoch names (its `manifestURI`); null when it does not exist. */

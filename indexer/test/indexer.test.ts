@@ -2,8 +2,9 @@
 // every event kind through real transactions, every table and API answer, then a reorg.
 import { execFile } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectAccountEndpoints, expectAssetEndpoints, expectEpochEndpoints, expectProblems } from "./api.ts";
+import { expectAccountEndpoints, expectAssetEndpoints, expectEpochEndpoints, expectProblems, get } from "./api.ts";
 import { connect, contractsOf } from "./lib/chain.ts";
+import { type ManifestServer, scenarioManifests, startManifestServer } from "./lib/manifests.ts";
 import { type Facts, runScenario } from "./lib/scenario.ts";
 import { eventually, postgresUrl, reachable, type Stack, startStack, type Variant } from "./lib/stack.ts";
 import { expectReorgFollowed } from "./reorg.ts";
@@ -25,9 +26,13 @@ describe.each<Variant>(["pglite", "postgres"])("indexer on %s", (variant) => {
   const skip = variant === "postgres" && !postgresUp;
   let stack: Stack;
   let facts: Facts;
+  let settler: ManifestServer;
 
   beforeAll(async () => {
     if (skip) return;
+    // Stands in for the settler; the indexer reads manifests from SETTLER_URL.
+    settler = await startManifestServer();
+    process.env.SETTLER_URL = settler.url;
     stack = await startStack(variant);
     facts = await runScenario(connect(stack.anvil.rpcUrl), contractsOf(stack.deployment));
     // Wait until the last event of the scenario (the dataset's transfer) is indexed.
@@ -36,6 +41,7 @@ describe.each<Variant>(["pglite", "postgres"])("indexer on %s", (variant) => {
 
   afterAll(async () => {
     await stack?.stop();
+    await settler?.stop();
   });
 
   it.skipIf(skip)("indexes assets, versions, transfers, splits and lineage", async () => {
@@ -88,12 +94,13 @@ describe.each<Variant>(["pglite", "postgres"])("indexer on %s", (variant) => {
     for (const section of ["Epochs", "Top earners", "Assets"]) expect(html).toContain(`<h2>${section}</h2>`);
   });
 
-  it.skipIf(skip)("reconciles the chain on its own when no manifest or metering reader is configured", async () => {
+  it.skipIf(skip)("reconciles clean against the settler's manifests, and names a tampered one", async () => {
+    for (const [id, m] of scenarioManifests(facts)) settler.manifests.set(id, m);
     const res = await fetch(`${stack.indexer.url}/api/reconciliation`);
     expect(await res.json()).toEqual({
       chainId: 31337,
       ok: true,
-      sources: { chain: "indexed", manifests: "not configured", metering: "not configured" },
+      sources: { chain: "indexed", manifests: "checked", metering: "not configured" },
       epochs: [
         { epochId: "1", status: "final", ok: true },
         { epochId: "2", status: "vetoed", ok: true },
@@ -101,9 +108,44 @@ describe.each<Variant>(["pglite", "postgres"])("indexer on %s", (variant) => {
       ],
       mismatches: [],
     });
+    const clean = await runReconcile(stack.indexer.url);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toContain("Reconciled: no drift.");
+
+    // Tamper: the manifest of epoch 3 names another root and charges Bob one unit more.
+    settler.manifests.set("3", {
+      ...settler.manifests.get("3"),
+      root: `0x${"11".repeat(32)}`,
+      charges: [{ payer: facts.bob, token: facts.token, amount: "2000001", records: 3 }],
+    });
+    const drift = (await get(stack.indexer.url, "/api/reconciliation")).body;
+    expect(drift.ok).toBe(false);
+    expect(drift.mismatches).toEqual([
+      {
+        kind: "root_mismatch",
+        epochId: "3",
+        amounts: { chain: facts.roots[2], manifest: `0x${"11".repeat(32)}` },
+        message: expect.any(String),
+      },
+      {
+        kind: "charge_mismatch",
+        epochId: "3",
+        payer: facts.bob,
+        token: facts.token,
+        amounts: { chain: "2000000", manifest: "2000001" },
+        message: expect.any(String),
+      },
+    ]);
     const cli = await runReconcile(stack.indexer.url);
-    expect(cli.code).toBe(0);
-    expect(cli.stdout).toContain("Reconciled: no drift.");
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toContain("root_mismatch");
+
+    // A missing manifest is drift too.
+    settler.manifests.delete("3");
+    const missing = (await get(stack.indexer.url, "/api/reconciliation")).body;
+    expect(missing.mismatches.map((m: { kind: string; epochId: string }) => [m.kind, m.epochId])).toEqual([
+      ["epoch_missing_manifest", "3"],
+    ]);
   });
 
   // Last: it adds blocks the other tests do not expect.

@@ -3,6 +3,7 @@
 import type { Hex } from "viem";
 import { describe, expect, it } from "vitest";
 import { reconcile } from "../reconcile/compare.ts";
+import { toEpochManifest } from "../reconcile/manifest.ts";
 import type { ChainData, EpochManifest, MeteringTotals } from "../reconcile/types.ts";
 
 const token = "0x00000000000000000000000000000000000000aa" as Hex;
@@ -236,5 +237,61 @@ describe("reconcile", () => {
       ["payer_count_mismatch", 1n, { payerCount: 2n, chargeEvents: 1n }],
       ["veto_not_refunded", 2n, { charged: 1n, refunded: 0n }],
     ]);
+  });
+
+  it("uses the manifest's per-account amounts when it has them (no parent tree needed)", () => {
+    const s = sources();
+    s.manifests.delete(1n);
+    s.manifests.set(3n, {
+      epochId: 3n,
+      root: root(3),
+      charges: [{ payer: bob, token, amount: 2n }],
+      accruals: [
+        { account: carol, token, cumulativeAmount: 21n, amount: 2n },
+        { account: dave, token, cumulativeAmount: 16n, amount: 1n },
+      ],
+    });
+    const kinds = reconcile({ chain: s.chain, manifests: s.manifests }).mismatches.map((m) => [
+      m.kind,
+      m.epochId,
+      m.amounts,
+    ]);
+    expect(kinds).toEqual([
+      ["epoch_missing_manifest", 1n, { chain: root(1), manifest: null }],
+      ["accrual_total_mismatch", 3n, { chain: 2n, manifest: 3n }],
+    ]);
+  });
+});
+
+describe("toEpochManifest", () => {
+  const json = {
+    format: "tributary.settlement-manifest/1",
+    chainId: 31337,
+    epochId: 4,
+    parentEpochId: 3,
+    usage: { digest: root(14).toUpperCase().replace("0X", "0x"), recordCount: 2, regions: [] },
+    charges: [{ payer: bob, token, amount: "7", records: 2 }],
+    accruals: [{ account: carol, token, amount: "7", cumulative: "28" }],
+    root: root(4),
+    tree: { format: "standard-v1" },
+  };
+
+  it("normalizes the settler's manifest: bigints, lower-case hex, cumulative amounts", () => {
+    expect(toEpochManifest(json, "m.json")).toEqual({
+      epochId: 4n,
+      root: root(4),
+      usageDigest: root(14),
+      charges: [{ payer: bob, token, amount: 7n }],
+      accruals: [{ account: carol, token, amount: 7n, cumulativeAmount: 28n }],
+    });
+  });
+
+  it("rejects another format or a float amount, naming the field", () => {
+    expect(() => toEpochManifest({ ...json, format: "other/1" }, "m.json")).toThrow(
+      /m.json is not a settlement manifest: format/,
+    );
+    expect(() =>
+      toEpochManifest({ ...json, charges: [{ payer: bob, token, amount: "7.5", records: 1 }] }, "m.json"),
+    ).toThrow(/charges\.0\.amount must be a decimal string/);
   });
 });

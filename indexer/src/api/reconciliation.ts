@@ -22,7 +22,12 @@ reconciliation.get("/", zValidator("query", query, invalid), async (c) => {
   let manifests: Map<bigint, EpochManifest | null> | undefined;
   if (readers.manifests) {
     manifests = new Map();
-    for (const e of chain.epochs) manifests.set(e.epochId, await readers.manifests.read(e));
+    for (const e of chain.epochs) {
+      const manifest = await readers.manifests.read(e).catch((err: Error) => {
+        throw new ProblemError(502, "Manifest unreadable", `Epoch ${e.epochId}: ${err.message}`);
+      });
+      manifests.set(e.epochId, manifest);
+    }
   }
   const metering = readers.metering ? await readers.metering.totals() : undefined;
   return amounts(c, { chainId, ...reconcile({ chain, manifests, metering }) });
