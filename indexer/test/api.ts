@@ -52,8 +52,18 @@ export async function expectAccountEndpoints(url: string, f: Facts) {
   const payouts = await get(url, `/api/accounts/${f.carol.toUpperCase().replace("0X", "0x")}/payouts`);
   expect(payouts.status).toBe(200);
   expect(payouts.body.account).toBe(f.carol);
+  // Accrued comes from the newest final epoch's manifest (epoch 1), served by the stand-in settler.
+  expect(payouts.body.accruedAsOf).toEqual([{ chainId: 31337, epochId: "1" }]);
   expect(payouts.body.earnings).toEqual([
-    { chainId: 31337, token: f.token, claimed: "20000000", claimCount: 1, lastClaimAt: expect.any(String) },
+    {
+      chainId: 31337,
+      token: f.token,
+      claimed: "20000000",
+      claimCount: 1,
+      lastClaimAt: expect.any(String),
+      accrued: "20000000",
+      unclaimed: "0",
+    },
   ]);
   expect(payouts.body.claims).toEqual([
     {
@@ -72,10 +82,23 @@ export async function expectAccountEndpoints(url: string, f: Facts) {
   ]);
   expect((await get(url, `/api/accounts/${f.bob}/payouts`)).body).toEqual({
     account: f.bob,
+    accruedAsOf: [{ chainId: 31337, epochId: "1" }],
     earnings: [],
     claims: [],
     days: [],
   });
+  // Dave accrued 15 in epoch 1 and has not claimed: it is all unclaimed.
+  expect((await get(url, `/api/accounts/${f.dave}/payouts`)).body.earnings).toEqual([
+    {
+      chainId: 31337,
+      token: f.token,
+      claimed: "0",
+      claimCount: 0,
+      lastClaimAt: null,
+      accrued: "15000000",
+      unclaimed: "15000000",
+    },
+  ]);
 
   const earners = await get(url, "/api/top/earners?limit=5");
   expect(earners.body.earners).toEqual([

@@ -35,6 +35,7 @@ describe.each<Variant>(["pglite", "postgres"])("indexer on %s", (variant) => {
     process.env.SETTLER_URL = settler.url;
     stack = await startStack(variant);
     facts = await runScenario(connect(stack.anvil.rpcUrl), contractsOf(stack.deployment));
+    for (const [id, m] of scenarioManifests(facts)) settler.manifests.set(id, m);
     // Wait until the last event of the scenario (the dataset's transfer) is indexed.
     await eventually(async () => expect(await rows(stack.indexer.url, "assetTransfers", "id")).toHaveLength(1));
   });

@@ -15,6 +15,7 @@ import {
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { and, asc, desc, eq, gt, inArray, sum } from "ponder";
+import { type Accrued, accruedOf } from "./accrued.ts";
 import { assets } from "./assets.ts";
 import { accountParam, epochsQuery, payoutsQuery, topQuery } from "./params.ts";
 import { amounts, invalid, ProblemError, problem } from "./problem.ts";
@@ -56,15 +57,13 @@ rest.get(
       .from(accountDaily)
       .where(and(scope(accountDaily), gt(accountDaily.claimCount, 0)))
       .orderBy(asc(accountDaily.day));
+    const accrued = await accruedOf(account, q.chainId).catch((err: Error) => {
+      throw new ProblemError(502, "Manifest unreadable", err.message);
+    });
     return amounts(c, {
       account,
-      earnings: earnings.map(({ chainId, token, claimed, claimCount, lastClaimAt }) => ({
-        chainId,
-        token,
-        claimed,
-        claimCount,
-        lastClaimAt,
-      })),
+      accruedAsOf: accrued?.map(({ chainId, epochId }) => ({ chainId, epochId })) ?? null,
+      earnings: earningsOf(earnings, accrued, q.token),
       claims: claims.map(
         ({ chainId, token, amount, cumulativeAmount, epochId, caller, timestamp, transactionHash }) => ({
           chainId,
@@ -205,3 +204,46 @@ rest.get("/status", async (c) => {
 
 // Anything else under /api (a sub-app's notFound is not consulted once it is mounted).
 rest.all("/*", (c) => problem(c, new ProblemError(404, "Not found", `No endpoint ${c.req.method} ${c.req.path}.`)));
+
+/**
+ * Claimed per chain and token beside accrued (cumulative in the newest final manifest) and unclaimed; both
+ * null when no manifest reader is configured. Tokens accrued but never claimed appear with claimed 0.
+ */
+function earningsOf(rows: (typeof accountEarning.$inferSelect)[], accrued: Accrued[] | null, token?: string) {
+  type Earning = {
+    chainId: number;
+    token: string;
+    claimed: bigint;
+    claimCount: number;
+    lastClaimAt: bigint | null;
+    accrued: bigint | null;
+    unclaimed: bigint | null;
+  };
+  const out: Earning[] = rows.map(({ chainId, token, claimed, claimCount, lastClaimAt }) => {
+    const a = accrued ? (accrued.find((x) => x.chainId === chainId)?.tokens.get(token) ?? 0n) : null;
+    return {
+      chainId,
+      token,
+      claimed,
+      claimCount,
+      lastClaimAt,
+      accrued: a,
+      unclaimed: a === null ? null : a > claimed ? a - claimed : 0n,
+    };
+  });
+  for (const { chainId, tokens } of accrued ?? []) {
+    for (const [t, a] of tokens) {
+      if ((token && t !== token) || out.some((e) => e.chainId === chainId && e.token === t)) continue;
+      out.push({
+        chainId,
+        token: t,
+        claimed: 0n,
+        claimCount: 0,
+        lastClaimAt: null,
+        accrued: a,
+        unclaimed: a,
+      });
+    }
+  }
+  return out;
+}
