@@ -32,8 +32,7 @@ describe.each<Variant>(["pglite", "postgres"])("indexer on %s", (variant) => {
     if (skip) return;
     // Stands in for the settler; the indexer reads manifests from SETTLER_URL.
     settler = await startManifestServer();
-    process.env.SETTLER_URL = settler.url;
-    stack = await startStack(variant);
+    stack = await startStack(variant, { settlerUrl: settler.url });
     facts = await runScenario(connect(stack.anvil.rpcUrl), contractsOf(stack.deployment));
     for (const [id, m] of scenarioManifests(facts)) settler.manifests.set(id, m);
     // Wait until the last event of the scenario (the dataset's transfer) is indexed.

@@ -10,6 +10,8 @@ export type StartIndexerParameters = {
   /** PGlite folder; ignored when `databaseUrl` is set. */
   pgliteDir: string;
   databaseUrl?: string;
+  /** Where reconciliation and payouts read settlement manifests (the worker serving /settlement). */
+  settlerUrl?: string;
   onOutput?: (text: string) => void;
 };
 
@@ -25,6 +27,7 @@ export async function startIndexer(p: StartIndexerParameters): Promise<Indexer> 
       DEPLOYMENTS_DIR: p.deploymentsDir,
       PONDER_PGLITE_DIR: p.pgliteDir,
       DATABASE_URL: p.databaseUrl,
+      SETTLER_URL: p.settlerUrl ?? process.env.SETTLER_URL,
       PONDER_TELEMETRY_DISABLED: "true",
     },
     onOutput: p.onOutput,

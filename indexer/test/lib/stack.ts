@@ -16,8 +16,8 @@ export type Variant = "pglite" | "postgres";
 
 export type Stack = { anvil: Anvil; deployment: Deployment; indexer: Indexer; stop: () => Promise<void> };
 
-/** Starts anvil, deploys the contracts into a temporary deployments folder and starts `ponder start` on it. */
-export async function startStack(variant: Variant): Promise<Stack> {
+/** Starts anvil, deploys the contracts into a temporary deployments folder and starts `ponder start` on it (reading manifests from `settlerUrl`). */
+export async function startStack(variant: Variant, options: { settlerUrl?: string } = {}): Promise<Stack> {
   mkdirSync(path.join(repoRoot, ".dev"), { recursive: true });
   const dir = mkdtempSync(path.join(repoRoot, `.dev/test-indexer-${variant}-`));
   const schema = `test_${variant}_${process.pid}_${Date.now()}`;
@@ -39,6 +39,7 @@ export async function startStack(variant: Variant): Promise<Stack> {
       schema,
       pgliteDir: path.join(dir, "pglite"),
       databaseUrl: database?.url,
+      settlerUrl: options.settlerUrl,
     });
     return { anvil, deployment, indexer, stop: () => cleanup(indexer) };
   } catch (err) {
