@@ -165,6 +165,18 @@ function againstManifests(
     }
     parent = m;
   }
+  // Usage the newest live epoch carried over (shortfalls) has been metered but never settled.
+  const newest = live.at(-1);
+  for (const f of (newest && manifests.get(newest.epochId)?.shortfalls) || []) {
+    out.push({
+      kind: "unsettled_usage",
+      epochId: newest?.epochId,
+      payer: f.payer,
+      token: f.token,
+      amounts: { manifest: f.amount, records: String(f.records), reason: f.reason },
+      message: `${f.records} usage records of ${f.payer} worth ${f.amount} of ${f.token} were carried over by epoch ${newest?.epochId} (${f.reason}) and are not settled yet.`,
+    });
+  }
   // Claims are proven against the newest final epoch's tree: nobody may have claimed more than it accrues them.
   const lastFinal = [...live].reverse().find((e) => e.status === "final");
   const tree = lastFinal ? manifests.get(lastFinal.epochId) : null;

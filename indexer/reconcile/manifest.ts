@@ -19,6 +19,11 @@ export const settlementManifestSchema = z.looseObject({
   usage: z.looseObject({ digest: hex, recordCount: z.number().int().nonnegative() }),
   charges: z.array(z.looseObject({ payer: hex, token: hex, amount, records: z.number().int().nonnegative() })),
   accruals: z.array(z.looseObject({ account: hex, token: hex, amount, cumulative: amount })),
+  shortfalls: z
+    .array(
+      z.looseObject({ payer: hex, token: hex, amount, records: z.number().int().nonnegative(), reason: z.string() }),
+    )
+    .default([]),
 });
 
 /** The normalized view reconciliation compares, from a parsed settlement manifest. */
@@ -39,6 +44,13 @@ export function toEpochManifest(json: unknown, where: string): EpochManifest {
       token,
       amount,
       cumulativeAmount: cumulative,
+    })),
+    shortfalls: m.shortfalls.map(({ payer, token, amount, records, reason }) => ({
+      payer,
+      token,
+      amount,
+      records,
+      reason,
     })),
   };
 }

@@ -28,6 +28,8 @@ export type EpochManifest = {
   charges: { payer: Hex; token: Hex; amount: bigint }[];
   /** `amount`: what this epoch added to the account (when the manifest says; else derived from the parent). */
   accruals: { account: Hex; token: Hex; cumulativeAmount: bigint; amount?: bigint }[];
+  /** Charges the settler carried over instead of posting (escrow too low, or an asset it cannot attribute). */
+  shortfalls?: { payer: Hex; token: Hex; amount: bigint; records: number; reason: string }[];
 };
 
 /** Reads the manifest an epoch names (its `manifestURI`); null when it does not exist. */

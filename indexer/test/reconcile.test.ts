@@ -263,6 +263,25 @@ describe("reconcile", () => {
   });
 });
 
+describe("reconcile with the settler's shortfalls", () => {
+  it("reports usage the newest epoch carried over as never settled", () => {
+    const s = sources();
+    const m3 = s.manifests.get(3n);
+    if (!m3) throw new Error("no manifest 3");
+    m3.shortfalls = [{ payer: eve, token, amount: 9n, records: 4, reason: "escrow" }];
+    expect(reconcile({ chain: s.chain, manifests: s.manifests }).mismatches).toEqual([
+      {
+        kind: "unsettled_usage",
+        epochId: 3n,
+        payer: eve,
+        token,
+        amounts: { manifest: 9n, records: "4", reason: "escrow" },
+        message: expect.stringContaining("carried over by epoch 3 (escrow)"),
+      },
+    ]);
+  });
+});
+
 describe("toEpochManifest", () => {
   const json = {
     format: "tributary.settlement-manifest/1",
@@ -283,6 +302,7 @@ describe("toEpochManifest", () => {
       usageDigest: root(14),
       charges: [{ payer: bob, token, amount: 7n }],
       accruals: [{ account: carol, token, amount: 7n, cumulativeAmount: 28n }],
+      shortfalls: [],
     });
   });
 
