@@ -11,6 +11,8 @@ const openAiType: Record<ErrorCode, string> = {
   forbidden: "invalid_request_error",
   not_found: "invalid_request_error",
   conflict: "invalid_request_error",
+  payload_too_large: "invalid_request_error",
+  unsupported_media_type: "invalid_request_error",
   rate_limited: "requests",
   upstream_error: "server_error",
   unavailable: "server_error",
@@ -58,6 +60,7 @@ export function renderError(err: Error, c: Context<AppEnv>): Response {
     instance: c.req.path,
     requestId,
     ...(error.details.param ? { param: error.details.param } : {}),
+    ...(error.details.errors ? { errors: error.details.errors } : {}),
   };
   return c.body(JSON.stringify(problem), error.status, { ...headers, "content-type": "application/problem+json" });
 }
