@@ -23,5 +23,5 @@ export const sessionSchema = z.object({
   address: addressSchema,
   /** ISO 8601 expiry of the token. */
   expiresAt: z.string(),
-});
+}).meta({ id: "Session" });
 export type Session = z.infer<typeof sessionSchema>;

@@ -23,5 +23,5 @@ export const problemSchema = z.object({
   requestId: z.string(),
   param: z.string().optional(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
+}).meta({ id: "Problem" });
 export type Problem = z.infer<typeof problemSchema>;

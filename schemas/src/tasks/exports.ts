@@ -7,7 +7,7 @@ export const weightSchema = z.object({
   account: addressSchema,
   /** Decimal string of a uint256. */
   weight: z.string().regex(/^[0-9]+$/),
-});
+}).meta({ id: "Weight" });
 export type Weight = z.infer<typeof weightSchema>;
 
 export const weightsResponseSchema = z.object({
@@ -29,7 +29,7 @@ export const datasetExportSchema = z.object({
   totalWeight: z.string(),
   accounts: z.number().int(),
   createdAt: z.string(),
-});
+}).meta({ id: "DatasetExport" });
 export type DatasetExport = z.infer<typeof datasetExportSchema>;
 
 /** The JSON stored at `weightsKey`: the list, its totals and the StandardMerkleTree dump for proofs. */

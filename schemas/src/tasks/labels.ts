@@ -9,7 +9,7 @@ export const labelSchemaSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("text"), maxLength: z.number().int().min(1).max(10_000).default(1_000) }),
   z.object({ type: z.literal("spans"), labels: classNames }),
   z.object({ type: z.literal("boxes"), labels: classNames }),
-]);
+]).meta({ id: "LabelSchema" });
 export type LabelSchema = z.infer<typeof labelSchemaSchema>;
 
 /** A character range [start, end) over the item's text. */
@@ -37,5 +37,5 @@ export const labelValueSchema = z.union([
   z.object({ text: z.string() }).strict(),
   z.object({ spans: z.array(spanSchema).max(200) }).strict(),
   z.object({ boxes: z.array(boxSchema).max(200) }).strict(),
-]);
+]).meta({ id: "LabelValue" });
 export type LabelValue = z.infer<typeof labelValueSchema>;

@@ -44,7 +44,7 @@ export const createProjectSchema = z.object({
   /** Pairwise agreement needed to accept a span/box label, basis points. */
   agreementBps: bpsSchema.default(5_000),
   reviewers: z.array(addressSchema).max(50).default([]),
-});
+}).meta({ id: "CreateProject" });
 export type CreateProject = z.infer<typeof createProjectSchema>;
 
 export const projectSchema = z.object({
@@ -62,7 +62,7 @@ export const projectSchema = z.object({
   agreementBps: z.number().int(),
   reviewers: z.array(addressSchema),
   createdAt: z.string(),
-});
+}).meta({ id: "Project" });
 export type Project = z.infer<typeof projectSchema>;
 
 /** One item of a batch: inline text, or an object uploaded before through the media endpoint. */
@@ -97,5 +97,5 @@ export const itemViewSchema = z.object({
   contentType: z.string().nullable(),
   /** Path of the payload (GET with the session token) for media items. */
   payloadUrl: z.string().nullable(),
-});
+}).meta({ id: "Item" });
 export type ItemView = z.infer<typeof itemViewSchema>;

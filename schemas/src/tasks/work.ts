@@ -9,7 +9,7 @@ export const claimResponseSchema = z.object({
   item: itemViewSchema,
   instructions: z.string(),
   labelSchema: labelSchemaSchema,
-});
+}).meta({ id: "Claim" });
 export type ClaimResponse = z.infer<typeof claimResponseSchema>;
 
 export const submitRequestSchema = z.object({ value: labelValueSchema });
@@ -28,7 +28,7 @@ export const labelViewSchema = z.object({
   goldCorrect: z.boolean().nullable(),
   decidedBy: z.enum(["consensus", "review"]).nullable(),
   submittedAt: z.string(),
-});
+}).meta({ id: "Label" });
 export type LabelView = z.infer<typeof labelViewSchema>;
 
 export const releaseRequestSchema = z.object({
@@ -58,7 +58,7 @@ export const reviewItemSchema = z.object({
     decidedBy: z.enum(["consensus", "review"]).nullable(),
   }),
   labels: z.array(labelViewSchema),
-});
+}).meta({ id: "ReviewItem" });
 export type ReviewItem = z.infer<typeof reviewItemSchema>;
 
 export const annotatorStatsSchema = z.object({
@@ -89,5 +89,5 @@ export const metricsSchema = z.object({
   /** Mean pairwise agreement between labels of the same item, basis points. */
   meanPairwiseAgreementBps: z.number().int().nullable(),
   annotators: z.array(annotatorStatsSchema),
-});
+}).meta({ id: "Metrics" });
 export type Metrics = z.infer<typeof metricsSchema>;
