@@ -21,7 +21,8 @@ const openAiType: Record<ErrorCode, string> = {
 function toAppError(err: Error, requestId: string): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof HTTPException && err.status < 500) {
-    return new AppError(err.status === 401 ? "unauthorized" : "invalid_request", err.message, {}, { cause: err });
+    const byStatus: Partial<Record<number, ErrorCode>> = { 401: "unauthorized", 413: "payload_too_large", 415: "unsupported_media_type" };
+    return new AppError(byStatus[err.status] ?? "invalid_request", err.message, {}, { cause: err });
   }
   console.error(JSON.stringify({ level: "error", requestId, message: err.message, stack: err.stack }));
   return new InternalError(err);

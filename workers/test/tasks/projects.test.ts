@@ -19,11 +19,14 @@ describe("projects and items", () => {
     );
   });
 
-  it("renders malformed JSON as problem JSON", async () => {
+  it("renders malformed JSON, a wrong content type and bad queries as problem JSON", async () => {
     const { token } = await freshSession();
     const res = await call("/tasks/projects", { token, body: "{", headers: { "content-type": "application/json" } });
     await expectJson<Problem>(res, 400);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
+    await expectJson<Problem>(await call("/tasks/projects", { token, body: "{}", headers: { "content-type": "text/plain" } }), 415);
+    const query = await expectJson<Problem>(await call("/tasks/projects/x/review?limit=1000", { token }), 400);
+    expect(query.errors?.[0]?.path).toBe("query.limit");
   });
 
   it("keeps a dataset with one owner and items with their owner", async () => {
