@@ -82,7 +82,9 @@ export const items = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   (t) => [
-    index("items_claim_order").on(t.projectId, t.isGold, t.status, t.submittedCount, t.seq),
+    // Matches the claim's ORDER BY submitted_count DESC, seq exactly, so the claim stops at the first
+    // eligible item instead of sorting every open item of the project.
+    index("items_claim_order").on(t.projectId, t.isGold, t.status, sql`${t.submittedCount} DESC`, t.seq),
     uniqueIndex("items_project_seq").on(t.projectId, t.seq),
   ],
 );

@@ -78,29 +78,33 @@ function poolsFor(project: ProjectRow, c: AnnotatorCounts): Array<"gold" | "regu
 
 export type Lease = { assignmentId: string; item: ItemRow; expiresAt: number };
 
-/** Leases the next slot for `annotator` or returns null when nothing is eligible; `now` in ms. */
+/**
+ * Leases the next slot for `annotator` or returns null when nothing is eligible; `now` in ms.
+ * Projects without gold or qualification skip the per-annotator counts, so a claim is one batch.
+ */
 export async function claim(db: D1Database, project: ProjectRow, annotator: string, now: number): Promise<Lease | null> {
-  const counts = await countsOf(db, project.id, annotator, now);
-  if (counts.live >= MAX_ACTIVE_LEASES) {
-    throw new AppError("conflict", `You hold ${counts.live} live leases; submit or release one first.`);
-  }
+  const needsCounts = project.gold_ratio_bps > 0 || project.qualification_gold > 0;
+  const counts = needsCounts ? await countsOf(db, project.id, annotator, now) : null;
+  const pools = counts ? poolsFor(project, counts) : (["regular", "gold"] as const);
   const expiresAt = now + project.lease_ttl_seconds * 1000;
-  for (const pool of poolsFor(project, counts)) {
-    const sql = pool === "gold" ? CLAIM_GOLD : CLAIM_REGULAR;
-    const [, inserted] = await db.batch<{ id: string; item_id: string; expires_at: number }>([
+  for (const pool of pools) {
+    const assignmentId = crypto.randomUUID();
+    const [, inserted, items] = await db.batch<Record<string, unknown>>([
       // Own expired leases leave the unique (item, annotator) index so the item can come back.
       db
         .prepare("UPDATE assignments SET state = 'expired', ended_at = ?3 WHERE project_id = ?1 AND annotator = ?2 AND state = 'leased' AND expires_at <= ?3")
         .bind(project.id, annotator, now),
       db
-        .prepare(sql)
-        .bind(crypto.randomUUID(), annotator, now, expiresAt, project.id, project.overlap, MAX_ACTIVE_LEASES),
+        .prepare(pool === "gold" ? CLAIM_GOLD : CLAIM_REGULAR)
+        .bind(assignmentId, annotator, now, expiresAt, project.id, project.overlap, MAX_ACTIVE_LEASES),
+      db.prepare("SELECT * FROM items WHERE id = (SELECT item_id FROM assignments WHERE id = ?)").bind(assignmentId),
     ]);
-    const lease = inserted?.results[0];
-    if (!lease) continue;
-    const item = await db.prepare("SELECT * FROM items WHERE id = ?").bind(lease.item_id).first<ItemRow>();
-    if (!item) throw new Error(`Leased item ${lease.item_id} vanished.`);
-    return { assignmentId: lease.id, item, expiresAt: lease.expires_at };
+    const item = items?.results[0] as ItemRow | undefined;
+    if (inserted?.results[0] && item) return { assignmentId, item, expiresAt };
+  }
+  const live = counts?.live ?? (await countsOf(db, project.id, annotator, now)).live;
+  if (live >= MAX_ACTIVE_LEASES) {
+    throw new AppError("conflict", `You hold ${live} live leases; submit or release one first.`);
   }
   return null;
 }
