@@ -1,3 +1,4 @@
+// Unit tests of agreement measures, Krippendorff's alpha and consensus rules.
 import type { LabelSchema } from "@tributary/schemas/tasks";
 import { describe, expect, it } from "vitest";
 import { krippendorffAlphaNominal, pairAgreementBps } from "../../src/tasks/agreement.ts";

@@ -1,3 +1,4 @@
+// Sign-In with Ethereum: happy path, replayed/expired/foreign messages, session tokens.
 import { env } from "cloudflare:workers";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";

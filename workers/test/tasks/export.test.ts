@@ -1,3 +1,4 @@
+// Contribution weights and dataset export: JSONL hash in R2, Merkle root and proofs, D1 record.
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { DatasetExport, WeightsFile } from "@tributary/schemas/tasks";
 import { env } from "cloudflare:workers";

@@ -1,3 +1,4 @@
+// Claims: concurrency without double leases, completion order, expiry, release/skip, lease cap.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { addTextItems, call, claim, createProject, expectJson, freshSession, submit } from "./helpers.ts";

@@ -1,3 +1,4 @@
+// The OpenAPI 3.1 document and the human reference page.
 import { describe, expect, it } from "vitest";
 import { call, expectJson } from "./helpers.ts";
 

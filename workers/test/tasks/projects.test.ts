@@ -1,3 +1,4 @@
+// Projects and items: validation as problem JSON, dataset ownership, atomic batches, media in R2.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { addTextItems, call, createProject, expectJson, freshSession, randomDatasetId } from "./helpers.ts";

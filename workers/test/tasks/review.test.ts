@@ -1,3 +1,4 @@
+// Consensus on reaching the overlap, the review queue, overrides and single verdicts.
 import { describe, expect, it } from "vitest";
 import { addTextItems, call, claim, createProject, expectJson, freshSession, submit } from "./helpers.ts";
 

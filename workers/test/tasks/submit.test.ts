@@ -1,3 +1,4 @@
+// Submit: idempotency, label schema validation, gold grading, gold ratio and qualification.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { addTextItems, call, claim, createProject, expectJson, freshSession, submit } from "./helpers.ts";
