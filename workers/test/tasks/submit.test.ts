@@ -79,7 +79,12 @@ describe("gold items", () => {
       results.push(await expectJson<Label>(await submit(a.token, lease?.assignment.id ?? "", { choice: "pos" }), 201));
     }
     expect(kinds).toEqual(["g", "r", "g", "r"]);
-    expect(results.filter((r) => r.status === "gold").map((r) => r.goldCorrect)).toEqual([true, false]);
+    // The annotator is not told which items were gold; the grade is stored at once.
+    expect(results.filter((_, i) => kinds[i] === "g").map((r) => [r.status, r.goldCorrect])).toEqual(Array(2).fill(["pending", null]));
+    const graded = await env.TASKS_DB.prepare("SELECT gold_correct AS c FROM labels WHERE project_id = ? AND status = 'gold' ORDER BY submitted_at")
+      .bind(project.id)
+      .all<{ c: number }>();
+    expect(graded.results.map((r) => r.c)).toEqual([1, 0]);
     const metrics = await expectJson<{ annotators: { goldAnswered: number; goldCorrect: number; qualityBps: number }[] }>(
       await call(`/tasks/projects/${project.id}/metrics`, { token: owner.token }),
       200,

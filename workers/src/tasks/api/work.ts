@@ -64,7 +64,9 @@ export const work = tasksApp()
         now: Date.now(),
       });
       if (replayed) c.header("idempotent-replayed", "true");
-      return c.json(label, replayed ? 200 : 201);
+      // Gold stays a trap question: the annotator is not told which items were gold or how they did.
+      const view = label.status === "gold" ? { ...label, status: "pending" as const, goldCorrect: null } : label;
+      return c.json(view, replayed ? 200 : 201);
     },
   )
   .openapi(
