@@ -3,13 +3,12 @@ import type { CreateProject, Project } from "@tributary/schemas/tasks";
 import { AppError } from "../errors.ts";
 import { type ProjectRow, toProject } from "./rows.ts";
 
+/**
+ * Creates a project. The dataset check and the insert are one conditional statement, so two wallets
+ * racing to claim the same dataset id cannot both win; reviewers are inserted only if it landed.
+ */
 export async function createProject(db: D1Database, owner: string, p: CreateProject, now: number): Promise<Project> {
   const datasetId = p.datasetId.toLowerCase();
-  const other = await db
-    .prepare("SELECT owner FROM projects WHERE dataset_id = ? AND owner <> ? LIMIT 1")
-    .bind(datasetId, owner)
-    .first<{ owner: string }>();
-  if (other) throw new AppError("forbidden", `Dataset ${datasetId} is annotated by another owner.`, { param: "datasetId" });
   const row: ProjectRow = {
     id: crypto.randomUUID(),
     owner,
@@ -27,15 +26,23 @@ export async function createProject(db: D1Database, owner: string, p: CreateProj
     created_at: now,
   };
   const reviewers = [...new Set(p.reviewers.map((r) => r.toLowerCase()))].sort();
-  await db.batch([
+  const [inserted] = await db.batch([
     db
       .prepare(
         `INSERT INTO projects (id, owner, dataset_id, name, instructions, label_schema, overlap, gold_ratio_bps,
            lease_ttl_seconds, reward_weight, qualification_gold, qualification_min_bps, agreement_bps, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
+         WHERE NOT EXISTS (SELECT 1 FROM projects WHERE dataset_id = ?3 AND owner <> ?2)`,
       )
       .bind(...Object.values(row)),
-    ...reviewers.map((r) => db.prepare("INSERT INTO project_reviewers (project_id, reviewer) VALUES (?, ?)").bind(row.id, r)),
+    ...reviewers.map((r) =>
+      db
+        .prepare("INSERT INTO project_reviewers (project_id, reviewer) SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM projects WHERE id = ?1)")
+        .bind(row.id, r),
+    ),
   ]);
+  if (!inserted?.meta.changes) {
+    throw new AppError("forbidden", `Dataset ${datasetId} is annotated by another owner.`, { param: "datasetId" });
+  }
   return toProject(row, reviewers);
 }

@@ -41,6 +41,22 @@ describe("projects and items", () => {
     await expectJson(await call(`/tasks/projects/${project.id}/items`, { token: stranger.token, json: { items: [{ text: "x" }] } }), 403);
   });
 
+  it("gives a dataset to exactly one of two wallets racing for it", async () => {
+    const [x, y] = await Promise.all([freshSession(), freshSession()]);
+    const datasetId = randomDatasetId();
+    const input = { datasetId, name: "Race", labelSchema: { type: "text" }, overlap: 1, rewardWeight: 1, reviewers: [x.address] };
+    const results = await Promise.all([x, y, x, y].map((s) => call("/tasks/projects", { token: s.token, json: input })));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(2);
+    expect(statuses.filter((s) => s === 403)).toHaveLength(2);
+    const owners = await env.TASKS_DB.prepare("SELECT DISTINCT owner FROM projects WHERE dataset_id = ?").bind(datasetId).all();
+    expect(owners.results).toHaveLength(1);
+    const orphans = await env.TASKS_DB.prepare(
+      "SELECT count(*) AS n FROM project_reviewers r WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = r.project_id)",
+    ).first<{ n: number }>();
+    expect(orphans?.n).toBe(0);
+  });
+
   it("adds a batch atomically: one bad gold label stores nothing", async () => {
     const { token } = await freshSession();
     const project = await createProject(token);
