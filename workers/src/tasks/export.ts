@@ -48,29 +48,46 @@ type DoneItem = {
   annotators: string | null;
 };
 
+/** Rows read per query while building the JSONL, so large datasets stay within D1's result limits. */
+const PAGE = 500;
+
 /** One JSON object per decided item: its input, the decided label and who gave accepted labels. */
 async function labelsJsonl(db: D1Database, datasetId: string): Promise<{ body: string; count: number }> {
-  const { results } = await db
-    .prepare(
-      `SELECT i.id, i.project_id, i.external_id, i.text, i.object_key, i.content_type, i.final_value,
-              (SELECT group_concat(annotator, ',') FROM (SELECT annotator FROM labels
-                WHERE item_id = i.id AND status = 'accepted' ORDER BY annotator)) AS annotators
-       FROM items i JOIN projects p ON p.id = i.project_id
-       WHERE p.dataset_id = ? AND i.is_gold = 0 AND i.status = 'done' AND i.final_value IS NOT NULL
-       ORDER BY p.created_at, p.id, i.seq`,
-    )
+  const { results: projectIds } = await db
+    .prepare("SELECT id FROM projects WHERE dataset_id = ? ORDER BY created_at, id")
     .bind(datasetId)
-    .all<DoneItem>();
-  const lines = results.map((r) =>
-    JSON.stringify({
-      project: r.project_id,
-      item: r.id,
-      externalId: r.external_id,
-      ...(r.text !== null ? { text: r.text } : { objectKey: r.object_key, contentType: r.content_type }),
-      label: JSON.parse(r.final_value) as LabelValue,
-      annotators: r.annotators ? r.annotators.split(",") : [],
-    }),
-  );
+    .all<{ id: string }>();
+  const lines: string[] = [];
+  for (const { id: projectId } of projectIds) {
+    for (let after = 0; ; ) {
+      const { results } = await db
+        .prepare(
+          `SELECT i.id, i.seq, i.project_id, i.external_id, i.text, i.object_key, i.content_type, i.final_value,
+                  (SELECT group_concat(annotator, ',') FROM (SELECT annotator FROM labels
+                    WHERE item_id = i.id AND status = 'accepted' ORDER BY annotator)) AS annotators
+           FROM items i
+           WHERE i.project_id = ? AND i.seq > ? AND i.is_gold = 0 AND i.status = 'done' AND i.final_value IS NOT NULL
+           ORDER BY i.seq LIMIT ?`,
+        )
+        .bind(projectId, after, PAGE)
+        .all<DoneItem & { seq: number }>();
+      for (const r of results) {
+        lines.push(
+          JSON.stringify({
+            project: r.project_id,
+            item: r.id,
+            externalId: r.external_id,
+            ...(r.text !== null ? { text: r.text } : { objectKey: r.object_key, contentType: r.content_type }),
+            label: JSON.parse(r.final_value) as LabelValue,
+            annotators: r.annotators ? r.annotators.split(",") : [],
+          }),
+        );
+      }
+      const last = results.at(-1);
+      if (!last || results.length < PAGE) break;
+      after = last.seq;
+    }
+  }
   return { body: lines.map((l) => `${l}\n`).join(""), count: lines.length };
 }
 

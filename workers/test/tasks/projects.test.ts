@@ -41,6 +41,16 @@ describe("projects and items", () => {
     await expectJson(await call(`/tasks/projects/${project.id}/items`, { token: stranger.token, json: { items: [{ text: "x" }] } }), 403);
   });
 
+  it("lists projects, optionally by owner", async () => {
+    const owner = await freshSession();
+    const a = await createProject(owner.token, { name: "First" });
+    const b = await createProject(owner.token, { name: "Second" });
+    const mine = await expectJson<{ projects: { id: string }[] }>(await call(`/tasks/projects?owner=${owner.address}`, { token: owner.token }), 200);
+    expect(mine.projects.map((p) => p.id)).toEqual([b.id, a.id]);
+    const all = await expectJson<{ projects: { id: string }[] }>(await call("/tasks/projects?limit=100", { token: owner.token }), 200);
+    expect(all.projects.map((p) => p.id)).toEqual(expect.arrayContaining([a.id, b.id]));
+  });
+
   it("gives a dataset to exactly one of two wallets racing for it", async () => {
     const [x, y] = await Promise.all([freshSession(), freshSession()]);
     const datasetId = randomDatasetId();

@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   addItemsResponseSchema,
+  addressSchema,
   addItemsSchema,
   createProjectSchema,
   MAX_MEDIA_BYTES,
@@ -14,7 +15,7 @@ import { AppError } from "../../errors.ts";
 import { addItems, uploadMedia } from "../items.ts";
 import { projectMetrics } from "../metrics.ts";
 import { createProject } from "../projects.ts";
-import { getProject, requireOwner, requireReviewer, reviewersOf, toProject } from "../rows.ts";
+import { getProject, type ProjectRow, requireOwner, requireReviewer, reviewersOf, toProject } from "../rows.ts";
 import { tasksApp } from "../validation.ts";
 import { authed, body, json, problems } from "./responses.ts";
 
@@ -32,6 +33,26 @@ export const projects = tasksApp()
       responses: { 201: json(projectSchema, "The project."), ...problems },
     }),
     async (c) => c.json(await createProject(c.env.TASKS_DB, c.var.account, c.req.valid("json"), Date.now()), 201),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/projects",
+      tags: ["annotator"],
+      summary: "List projects, newest first; `owner` narrows to one owner's projects.",
+      ...authed,
+      request: { query: z.object({ owner: addressSchema.optional(), limit: z.coerce.number().int().min(1).max(100).default(50) }) },
+      responses: { 200: json(z.object({ projects: z.array(projectSchema) }), "The projects."), ...problems },
+    }),
+    async (c) => {
+      const db = c.env.TASKS_DB;
+      const { owner, limit } = c.req.valid("query");
+      const { results } = await db
+        .prepare("SELECT * FROM projects WHERE ?1 IS NULL OR owner = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2")
+        .bind(owner?.toLowerCase() ?? null, limit)
+        .all<ProjectRow>();
+      return c.json({ projects: await Promise.all(results.map(async (r) => toProject(r, await reviewersOf(db, r.id)))) }, 200);
+    },
   )
   .openapi(
     createRoute({
