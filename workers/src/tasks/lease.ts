@@ -34,7 +34,6 @@ FROM items i
 WHERE i.project_id = ?5 AND i.is_gold = 1
   AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.annotator = ?2
                   AND a.state IN ('leased', 'submitted', 'skipped'))
-  AND ?6 > 0
   AND (SELECT count(*) FROM assignments a WHERE a.project_id = ?5 AND a.annotator = ?2
        AND a.state = 'leased' AND a.expires_at > ?3) < ?7
 ORDER BY i.seq
@@ -60,9 +59,9 @@ async function countsOf(db: D1Database, projectId: string, annotator: string, no
 
 /**
  * Which pools to try, in order. Until an annotator has answered the qualification's gold items,
- * only gold; failing it bars them. Afterwards gold is served whenever the annotator's share of gold
- * claims would otherwise fall below the gold ratio, so gold arrives at that ratio over each
- * annotator's claims; when one pool is empty the other is tried.
+ * only gold; failing it bars them. Afterwards, with a gold ratio of 0 only regular items; otherwise
+ * gold whenever the annotator's share of gold claims would fall below the ratio, so gold arrives at
+ * that ratio over each annotator's claims, and when one pool is empty the other is tried.
  */
 function poolsFor(project: ProjectRow, c: AnnotatorCounts): Array<"gold" | "regular"> {
   if (project.qualification_gold > 0) {
@@ -72,7 +71,8 @@ function poolsFor(project: ProjectRow, c: AnnotatorCounts): Array<"gold" | "regu
       throw new AppError("forbidden", `You did not qualify: ${accuracy} bps on gold items, ${project.qualification_min_bps} needed.`);
     }
   }
-  const wantGold = project.gold_ratio_bps > 0 && c.gold_taken * 10_000 < project.gold_ratio_bps * (c.taken + 1);
+  if (project.gold_ratio_bps === 0) return ["regular"];
+  const wantGold = c.gold_taken * 10_000 < project.gold_ratio_bps * (c.taken + 1);
   return wantGold ? ["gold", "regular"] : ["regular", "gold"];
 }
 
@@ -85,7 +85,7 @@ export type Lease = { assignmentId: string; item: ItemRow; expiresAt: number };
 export async function claim(db: D1Database, project: ProjectRow, annotator: string, now: number): Promise<Lease | null> {
   const needsCounts = project.gold_ratio_bps > 0 || project.qualification_gold > 0;
   const counts = needsCounts ? await countsOf(db, project.id, annotator, now) : null;
-  const pools = counts ? poolsFor(project, counts) : (["regular", "gold"] as const);
+  const pools = counts ? poolsFor(project, counts) : (["regular"] as const);
   const expiresAt = now + project.lease_ttl_seconds * 1000;
   for (const pool of pools) {
     const assignmentId = crypto.randomUUID();
