@@ -2,6 +2,7 @@
 import { env } from "cloudflare:workers";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
+import { issueSession, SESSION_TTL_SECONDS } from "../../src/tasks/session.ts";
 import { call, createProject, expectJson, signIn, siweMessage } from "./helpers.ts";
 
 async function nonce(): Promise<string> {
@@ -54,8 +55,12 @@ describe("Sign-In with Ethereum", () => {
     await expectJson(await call("/tasks/auth/verify", { json: { message, signature } }), 401);
   });
 
-  it("refuses missing and forged session tokens", async () => {
+  it("refuses missing, forged and expired session tokens", async () => {
     await expectJson(await call("/tasks/projects/x"), 401);
     await expectJson(await call("/tasks/projects/x", { token: "a.b.c" }), 401);
+    const address = privateKeyToAccount(generatePrivateKey()).address;
+    const stale = await issueSession(env, address, Date.now() - 2 * SESSION_TTL_SECONDS * 1000);
+    const problem = await expectJson<{ detail: string }>(await call("/tasks/projects/x", { token: stale.token }), 401);
+    expect(problem.detail).toMatch(/expired/);
   });
 });
