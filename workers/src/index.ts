@@ -5,13 +5,17 @@ import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env.ts";
 import { AppError } from "./errors.ts";
 import { renderError } from "./render-error.ts";
+import { docs } from "./routes/docs.ts";
 import { health } from "./routes/health.ts";
+import { tasks } from "./routes/tasks.ts";
 
 const app = new Hono<AppEnv>();
 
 app.use(requestId());
 app.use(secureHeaders());
 app.route("/health", health);
+app.route("/tasks", tasks);
+app.route("/", docs);
 app.onError(renderError);
 app.notFound((c) => renderError(new AppError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 
