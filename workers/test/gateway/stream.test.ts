@@ -1,0 +1,120 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, chat, holds, seed, usageRecord } from "./helpers.ts";
+
+type Chunk = {
+  model?: string;
+  choices: { delta: { content?: string } }[];
+  usage?: { prompt_tokens: number; completion_tokens: number };
+};
+
+/** Reads an SSE body into its parsed chunks (and whether [DONE] came). */
+async function readSse(res: Response): Promise<{ chunks: Chunk[]; done: boolean }> {
+  const text = await res.text();
+  const data = text
+    .split("\n\n")
+    .map((e) => e.replace(/^data: /, "").trim())
+    .filter(Boolean);
+  return {
+    chunks: data.filter((d) => d !== "[DONE]").map((d) => JSON.parse(d) as Chunk),
+    done: data.at(-1) === "[DONE]",
+  };
+}
+
+async function upstreamUsage(content: string, maxTokens: number) {
+  const res = await fetch(`${env.UPSTREAM_URL}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${env.UPSTREAM_KEY}` },
+    body: JSON.stringify({ model: "echo", messages: [{ role: "user", content }], max_tokens: maxTokens }),
+  });
+  return ((await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } }).usage;
+}
+
+describe("POST /v1/chat/completions (streaming)", () => {
+  it("passes the stream through and keeps the usage chunk when the client asked for it", async () => {
+    const s = await seed();
+    const res = await call("/v1/chat/completions", {
+      method: "POST",
+      key: s.apiKey,
+      json: chat(s.model, "stream me some words", {
+        stream: true,
+        stream_options: { include_usage: true },
+        max_tokens: 10,
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const { chunks, done } = await readSse(res);
+    expect(done).toBe(true);
+    const last = chunks.at(-1);
+    expect(last?.choices).toEqual([]);
+    const expected = await upstreamUsage("stream me some words", 10);
+    expect(last?.usage).toMatchObject(expected);
+    expect(chunks.every((c) => c.model === s.model)).toBe(true);
+    const record = await usageRecord(res.headers.get("x-request-id") ?? "");
+    expect(record).toMatchObject({
+      input_tokens: expected.prompt_tokens,
+      output_tokens: expected.completion_tokens,
+      estimated: 0,
+      status: "completed",
+    });
+  });
+
+  it("asks the upstream for usage but removes that chunk when the client did not ask", async () => {
+    const s = await seed();
+    const res = await call("/v1/chat/completions", {
+      method: "POST",
+      key: s.apiKey,
+      json: chat(s.model, "no usage for me please", { stream: true, max_tokens: 12 }),
+    });
+    const { chunks, done } = await readSse(res);
+    expect(done).toBe(true);
+    expect(chunks.some((c) => c.usage)).toBe(false);
+    expect(chunks.every((c) => c.choices.length > 0)).toBe(true);
+    const generated = chunks.map((c) => c.choices[0]?.delta.content ?? "").join("");
+    expect(generated.split(" ")).toHaveLength(12);
+    const expected = await upstreamUsage("no usage for me please", 12);
+    const record = await usageRecord(res.headers.get("x-request-id") ?? "");
+    expect(record).toMatchObject({ input_tokens: expected.prompt_tokens, output_tokens: 12, estimated: 0 });
+    expect(BigInt(record.cost)).toBeGreaterThan(0n);
+  });
+
+  it("estimates and flags a stream whose upstream sends no usage", async () => {
+    const s = await seed({ routes: [{ upstreamModel: "no-usage" }] });
+    const res = await call("/v1/chat/completions", {
+      method: "POST",
+      key: s.apiKey,
+      json: chat(s.model, "estimate this stream", { stream: true, stream_options: { include_usage: true } }),
+    });
+    await readSse(res);
+    const record = await usageRecord(res.headers.get("x-request-id") ?? "");
+    expect(record.estimated).toBe(1);
+    expect(record.input_tokens).toBeGreaterThan(0);
+    expect(record.output_tokens).toBeGreaterThan(0);
+    expect(BigInt(record.cost)).toBeGreaterThan(0n);
+  });
+
+  it("records what was generated when the client disconnects mid-stream", async () => {
+    const s = await seed({ routes: [{ upstreamModel: "echo", slow: true }] });
+    const res = await call("/v1/chat/completions", {
+      method: "POST",
+      key: s.apiKey,
+      json: chat(s.model, "a b c d e f g h", { stream: true, max_tokens: 32 }),
+    });
+    const requestId = res.headers.get("x-request-id") ?? "";
+    const reader = res.body?.getReader();
+    if (!reader) throw new Error("no body");
+    await reader.read();
+    await reader.read();
+    await reader.cancel();
+    const record = await usageRecord(requestId);
+    expect(record.status).toBe("client_disconnected");
+    expect(record.estimated).toBe(1);
+    expect(record.output_tokens).toBeGreaterThan(0);
+    expect(record.output_tokens).toBeLessThan(32);
+    expect(BigInt(record.cost)).toBeGreaterThan(0n);
+    expect(BigInt(record.cost)).toBeLessThan(BigInt(record.reserved));
+    const [hold] = await holds(s.payer);
+    expect(hold).toMatchObject({ state: "charged", amount: record.cost });
+  });
+});
