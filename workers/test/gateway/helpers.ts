@@ -15,12 +15,15 @@ const hex = (n: number, seed: string) => {
 };
 
 /** Calls the worker like a client would. */
-export function call(path: string, init: RequestInit & { json?: unknown; key?: string } = {}): Promise<Response> {
+export function call(
+  path: string,
+  init: RequestInit & { json?: unknown; key?: string; origin?: string } = {},
+): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.key) headers.set("authorization", `Bearer ${init.key}`);
   if (init.json !== undefined) headers.set("content-type", "application/json");
   const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
-  return exports.default.fetch(new Request(`http://worker${path}`, { ...init, headers, body }));
+  return exports.default.fetch(new Request(`${init.origin ?? "http://worker"}${path}`, { ...init, headers, body }));
 }
 
 /** Calls the operator admin API and fails the test on an error. */

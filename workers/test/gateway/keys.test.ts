@@ -1,0 +1,89 @@
+import { privateKeyToAccount } from "viem/accounts";
+import { createSiweMessage } from "viem/siwe";
+import { describe, expect, it } from "vitest";
+import { call, chat, seed } from "./helpers.ts";
+
+const origin = "http://gateway.test";
+const account = privateKeyToAccount("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
+
+async function signInAs(signer = account, overrides: { domain?: string } = {}) {
+  const { nonce } = (await (await call("/v1/auth/nonce", { origin })).json()) as { nonce: string };
+  const message = createSiweMessage({
+    address: signer.address,
+    chainId: 31337,
+    domain: overrides.domain ?? "gateway.test",
+    nonce,
+    uri: "http://gateway.test",
+    version: "1",
+    issuedAt: new Date(),
+  });
+  const signature = await signer.signMessage({ message });
+  return call("/v1/auth/verify", { method: "POST", origin, json: { message, signature } });
+}
+
+describe("payer key management with Sign-In with Ethereum", () => {
+  it("signs in, creates a key shown once, lists it, uses it and revokes it", async () => {
+    const res = await signInAs();
+    expect(res.status).toBe(200);
+    const session = (await res.json()) as { token: string; payer: string };
+    expect(session.payer).toBe(account.address.toLowerCase());
+
+    const created = await call("/v1/keys", {
+      method: "POST",
+      key: session.token,
+      json: { name: "laptop", rpm: 60, daily_spend_limit: "1000000" },
+    });
+    expect(created.status).toBe(201);
+    const key = (await created.json()) as { id: string; secret: string; prefix: string; daily_spend_limit: string };
+    expect(key.secret.startsWith("trb_")).toBe(true);
+    expect(key.secret.startsWith(key.prefix)).toBe(true);
+    expect(key.daily_spend_limit).toBe("1000000");
+
+    const list = (await (await call("/v1/keys", { key: session.token })).json()) as { data: Record<string, unknown>[] };
+    const listed = list.data.find((k) => k.id === key.id);
+    expect(listed).toBeDefined();
+    expect(listed).not.toHaveProperty("secret");
+    expect(JSON.stringify(list)).not.toContain(key.secret);
+
+    expect((await call("/v1/models", { key: key.secret })).status).toBe(200);
+    const revoked = await call(`/v1/keys/${key.id}`, { method: "DELETE", key: session.token });
+    expect(revoked.status).toBe(200);
+    expect(((await revoked.json()) as { revocation_bound_seconds: number }).revocation_bound_seconds).toBe(30);
+    expect((await call("/v1/models", { key: key.secret })).status).toBe(401);
+  });
+
+  it("refuses a replayed nonce, a foreign domain, and other payers' keys", async () => {
+    const { nonce } = (await (await call("/v1/auth/nonce", { origin })).json()) as { nonce: string };
+    const message = createSiweMessage({
+      address: account.address,
+      chainId: 31337,
+      domain: "gateway.test",
+      nonce,
+      uri: "http://gateway.test",
+      version: "1",
+    });
+    const signature = await account.signMessage({ message });
+    expect((await call("/v1/auth/verify", { method: "POST", origin, json: { message, signature } })).status).toBe(200);
+    expect((await call("/v1/auth/verify", { method: "POST", origin, json: { message, signature } })).status).toBe(401);
+    expect((await signInAs(account, { domain: "evil.example" })).status).toBe(401);
+
+    const other = await seed();
+    const session = (await (await signInAs()).json()) as { token: string };
+    expect((await call(`/v1/keys/${other.keyId}`, { method: "DELETE", key: session.token })).status).toBe(404);
+    const stillWorks = await call("/v1/chat/completions", {
+      method: "POST",
+      key: other.apiKey,
+      json: chat(other.model, "hi"),
+    });
+    expect(stillWorks.status).toBe(200);
+  });
+
+  it("refuses key management without a session, and the admin API without the admin token", async () => {
+    expect((await call("/v1/keys")).status).toBe(401);
+    const s = await seed();
+    expect((await call("/v1/keys", { key: s.apiKey })).status).toBe(401);
+    const res = await call("/admin/keys", { headers: { authorization: "Bearer wrong" } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+  });
+});
