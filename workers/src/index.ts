@@ -9,6 +9,7 @@ import { admin } from "./routes/admin.ts";
 import { health } from "./routes/health.ts";
 import { keys } from "./routes/keys.ts";
 import { openai } from "./routes/openai.ts";
+import { openapi } from "./routes/openapi.ts";
 import { usage } from "./routes/usage.ts";
 
 const app = new Hono<AppEnv>();
@@ -20,6 +21,7 @@ app.route("/v1", openai);
 app.route("/v1", usage);
 app.route("/v1", keys);
 app.route("/admin", admin);
+app.route("/openapi.json", openapi);
 app.onError(renderError);
 app.notFound((c) => renderError(new AppError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 

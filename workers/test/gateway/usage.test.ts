@@ -78,3 +78,25 @@ describe("raw request logs", () => {
     expect(mine[0]).toMatchObject({ model: s.model, status: "completed", payer: s.payer });
   });
 });
+
+describe("GET /openapi.json", () => {
+  it("describes the gateway's endpoints in OpenAPI 3.1 with the validating schemas", async () => {
+    const res = await call("/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: { properties: object } }> } }>
+      >;
+    };
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/v1/keys", "/v1/usage", "/v1/usage/receipts/{id}", "/admin/escrow"]),
+    );
+    const schema = doc.paths["/v1/keys"]?.post?.requestBody?.content["application/json"]?.schema;
+    expect(Object.keys(schema?.properties ?? {})).toEqual(
+      expect.arrayContaining(["name", "models", "rpm", "tpm", "daily_spend_limit", "expires_at"]),
+    );
+  });
+});
