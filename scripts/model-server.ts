@@ -5,6 +5,8 @@ import type { AddressInfo } from "node:net";
 /**
  * Options of the local model server. Behaviour per request is chosen by the model id:
  * - `error-429`, `error-500`: always fail with that status (429 carries `Retry-After: 0`);
+ * - `error-429-long`: always fail with 429 and `Retry-After: 30`;
+ * - `not-json`: answer 200 with a body that is not JSON;
  * - `flaky-<status>-<n>-<tag>`: fail the first n requests for that exact id, then answer normally;
  * - `hang`: never answer (for timeouts);
  * - `no-usage`: answer but never report usage, not even when asked;
@@ -77,7 +79,7 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 
 export async function startModelServer(options: ModelServerOptions = {}): Promise<ModelServer> {
   const flakyCounts = new Map<string, number>();
-  const models = options.models ?? ["echo", "embed", "no-usage", "error-429", "error-500", "hang"];
+  const models = options.models ?? ["echo", "embed", "no-usage", "error-429", "error-429-long", "error-500", "hang"];
 
   /** Decides whether this model id fails now; returns the status to fail with or 0. */
   function failureFor(model: string): number {
@@ -166,6 +168,13 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       if (model === "hang") return;
       if (options.latencyMs) await sleep(options.latencyMs);
       const failure = failureFor(model);
+      if (model === "error-429-long") {
+        return send(res, 429, errorBody("Rate limited.", "requests"), { "retry-after": "30" });
+      }
+      if (model === "not-json") {
+        res.writeHead(200, { "content-type": "application/json" });
+        return res.end("<html>oops</html>");
+      }
       if (failure === 429) return send(res, 429, errorBody("Rate limited.", "requests"), { "retry-after": "0" });
       if (failure) return send(res, failure, errorBody("Upstream failure.", "server_error"));
       if (req.url === "/v1/chat/completions") return await chat(body, res, abort.signal);

@@ -7,7 +7,7 @@ import { recordUsage } from "./meter.ts";
 import { costOf } from "./pricing.ts";
 import { checkRateLimit, RateLimitError } from "./rate-limit.ts";
 import { appendRequestLog } from "./request-log.ts";
-import { receiptHeader, type SignedReceipt } from "./receipts.ts";
+import { receiptHeader, type SignedReceipt, signerOf } from "./receipts.ts";
 import { resolveModel } from "./routing.ts";
 import { reserve } from "./spend.ts";
 import type { UpstreamAttempt } from "./upstream.ts";
@@ -32,6 +32,8 @@ export type Admitted = { metered: Metered; maxOutputTokens: number; headers: Rec
 export async function admit(c: Context<AppEnv>, p: AdmitParameters): Promise<Admitted> {
   const key = c.get("apiKey");
   if (!key) throw new AppError("invalid_api_key", "You didn't provide an API key.");
+  // A gateway that cannot sign receipts must refuse before reserving anything.
+  signerOf(c.env.GATEWAY_SIGNING_KEY);
   const now = Date.now();
   const resolved = await resolveModel(c.env.DB, key, p.model, p.kind);
   const maxOutputTokens =

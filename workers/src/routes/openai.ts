@@ -6,6 +6,7 @@ import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { admit, complete, receiptHeaders } from "../gateway/admission.ts";
 import { apiKeyAuth } from "../gateway/auth.ts";
+import { forward, upstreamJson } from "../gateway/forward.ts";
 import {
   estimatePromptTokens,
   estimateTokens,
@@ -15,7 +16,6 @@ import {
 } from "../gateway/pricing.ts";
 import { listUsableModels } from "../gateway/routing.ts";
 import { meterStream } from "../gateway/stream.ts";
-import { callUpstream, type UpstreamResult } from "../gateway/upstream.ts";
 import { validate } from "../validate.ts";
 
 /** Largest request body accepted, in bytes. */
@@ -34,81 +34,57 @@ type UpstreamChat = {
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
 };
 
-/** Passes an upstream's non-retryable error (4xx) through in OpenAI's shape. */
-function upstreamError(result: UpstreamResult): Response {
-  let body: unknown;
-  try {
-    body = JSON.parse(result.text ?? "");
-  } catch {
-    body = {
-      error: { message: result.text ?? "Upstream error.", type: "invalid_request_error", param: null, code: null },
-    };
-  }
-  return Response.json(body, { status: result.response.status });
-}
+type UpstreamEmbeddings = { model?: string; usage?: { prompt_tokens?: number } };
+
+const modelNotFound = (name: string) =>
+  new AppError("model_not_found", `The model \`${name}\` does not exist or you do not have access to it.`, {
+    param: "model",
+  });
 
 export const openai = new Hono<AppEnv>()
   .post("/chat/completions", limitBody, apiKeyAuth, validate("json", chatCompletionRequestSchema), async (c) => {
     const body = c.req.valid("json");
     const stream = body.stream === true;
-    const clientWantsUsage = stream && body.stream_options?.include_usage === true;
-    const asked = body.max_completion_tokens ?? body.max_tokens ?? null;
+    const promptEstimate = estimatePromptTokens(body.messages);
     const { metered, maxOutputTokens, headers } = await admit(c, {
       model: body.model,
       kind: "chat",
       endpoint: "chat.completions",
       stream,
       maxInputTokens: maxPromptTokens(body.messages),
-      inputEstimate: estimatePromptTokens(body.messages),
-      maxOutputTokens: asked,
+      inputEstimate: promptEstimate,
+      maxOutputTokens: body.max_completion_tokens ?? body.max_tokens ?? null,
     });
-    const upstreamBody = (upstreamModel: string) => ({
-      ...body,
-      model: upstreamModel,
-      // The reservation covers exactly this many output tokens, so the upstream is held to it.
-      ...(body.max_completion_tokens ? { max_completion_tokens: maxOutputTokens } : { max_tokens: maxOutputTokens }),
-      ...(stream ? { stream_options: { ...body.stream_options, include_usage: true } } : {}),
+    const { result, refusal } = await forward(c, metered, {
+      path: "/chat/completions",
+      readBody: !stream,
+      body: (route) => ({
+        ...body,
+        model: route.upstreamModel,
+        // The reservation covers exactly this many output tokens, so the upstream is held to it.
+        ...(body.max_completion_tokens ? { max_completion_tokens: maxOutputTokens } : { max_tokens: maxOutputTokens }),
+        ...(stream ? { stream_options: { ...body.stream_options, include_usage: true } } : {}),
+      }),
     });
-    const failed = { inputTokens: 0, outputTokens: 0, estimated: false, status: "upstream_error" as const };
-    let result: UpstreamResult;
-    try {
-      result = await callUpstream({
-        routes: metered.resolved.routes,
-        path: "/chat/completions",
-        body: (route) => upstreamBody(route.upstreamModel),
-        readBody: !stream,
-        secrets: c.env as unknown as Record<string, unknown>,
+    if (refusal) return refusal;
+    const { route, attempts } = result;
+
+    if (stream && result.response.body) {
+      const clientWantsUsage = body.stream_options?.include_usage === true;
+      const metering = meterStream({ upstream: result.response.body, clientWantsUsage, model: body.model });
+      const recorded = metering.done.then(async (s) => {
+        const outcome = {
+          routeId: route.id,
+          inputTokens: s.usage?.promptTokens ?? promptEstimate,
+          outputTokens: s.usage?.completionTokens ?? tokensForChars(s.contentChars),
+          estimated: s.usage === null,
+          status: s.end,
+          httpStatus: 200,
+        };
+        const { settled } = await complete(c, metered, outcome, { attempts, request: body });
+        await settled;
       });
-    } catch (err) {
-      const attempts = err instanceof AppError && Array.isArray(err.cause) ? err.cause : [];
-      await complete(c, metered, { ...failed, routeId: null, httpStatus: 502 }, { attempts });
-      throw err;
-    }
-    const { response, route, attempts } = result;
-    if (!response.ok) {
-      await complete(c, metered, { ...failed, routeId: route.id, httpStatus: response.status }, { attempts });
-      return upstreamError(result);
-    }
-    if (stream && response.body) {
-      const metering = meterStream({ upstream: response.body, clientWantsUsage, model: body.model });
-      c.executionCtx.waitUntil(
-        metering.done.then(async (s) => {
-          const { settled } = await complete(
-            c,
-            metered,
-            {
-              routeId: route.id,
-              inputTokens: s.usage?.promptTokens ?? estimatePromptTokens(body.messages),
-              outputTokens: s.usage?.completionTokens ?? tokensForChars(s.contentChars),
-              estimated: s.usage === null,
-              status: s.end,
-              httpStatus: 200,
-            },
-            { attempts, request: body },
-          );
-          await settled;
-        }),
-      );
+      c.executionCtx.waitUntil(recorded);
       return c.body(metering.body, 200, {
         ...headers,
         "content-type": "text/event-stream; charset=utf-8",
@@ -116,79 +92,57 @@ export const openai = new Hono<AppEnv>()
         "x-tributary-receipt-url": `/v1/usage/receipts/${metered.requestId}`,
       });
     }
-    const json = JSON.parse(result.text ?? "{}") as UpstreamChat;
+
+    const json = await upstreamJson<UpstreamChat>(c, metered, result);
     const content = (json.choices ?? []).map((choice) => choice.message?.content ?? "").join("");
-    const usage = json.usage;
-    const { receipt } = await complete(
-      c,
-      metered,
-      {
-        routeId: route.id,
-        inputTokens: usage?.prompt_tokens ?? estimatePromptTokens(body.messages),
-        outputTokens: usage?.completion_tokens ?? estimateTokens(content),
-        estimated: !usage,
-        status: "completed",
-        httpStatus: 200,
-      },
-      { attempts, request: body, response: json },
-    );
+    const outcome = {
+      routeId: route.id,
+      inputTokens: json.usage?.prompt_tokens ?? promptEstimate,
+      outputTokens: json.usage?.completion_tokens ?? estimateTokens(content),
+      estimated: !json.usage,
+      status: "completed" as const,
+      httpStatus: 200,
+    };
+    const { receipt } = await complete(c, metered, outcome, { attempts, request: body, response: json });
     json.model = body.model;
     return c.json(json, 200, { ...headers, ...receiptHeaders(receipt) });
   })
   .post("/embeddings", limitBody, apiKeyAuth, validate("json", embeddingsRequestSchema), async (c) => {
     const body = c.req.valid("json");
     const inputs = typeof body.input === "string" ? [body.input] : body.input;
+    const inputEstimate = inputs.reduce((sum, text) => sum + estimateTokens(text), 0);
     const { metered, headers } = await admit(c, {
       model: body.model,
       kind: "embedding",
       endpoint: "embeddings",
       stream: false,
       maxInputTokens: maxInputTokens(inputs),
-      inputEstimate: inputs.reduce((sum, text) => sum + estimateTokens(text), 0),
+      inputEstimate,
       maxOutputTokens: null,
     });
-    const failed = { inputTokens: 0, outputTokens: 0, estimated: false, status: "upstream_error" as const };
-    let result: UpstreamResult;
-    try {
-      result = await callUpstream({
-        routes: metered.resolved.routes,
-        path: "/embeddings",
-        body: (route) => ({ ...body, model: route.upstreamModel }),
-        readBody: true,
-        secrets: c.env as unknown as Record<string, unknown>,
-      });
-    } catch (err) {
-      const attempts = err instanceof AppError && Array.isArray(err.cause) ? err.cause : [];
-      await complete(c, metered, { ...failed, routeId: null, httpStatus: 502 }, { attempts });
-      throw err;
-    }
-    const { response, route, attempts } = result;
-    if (!response.ok) {
-      await complete(c, metered, { ...failed, routeId: route.id, httpStatus: response.status }, { attempts });
-      return upstreamError(result);
-    }
-    const json = JSON.parse(result.text ?? "{}") as { model?: string; usage?: { prompt_tokens?: number } };
-    const { receipt } = await complete(
-      c,
-      metered,
-      {
-        routeId: route.id,
-        inputTokens: json.usage?.prompt_tokens ?? inputs.reduce((sum, text) => sum + estimateTokens(text), 0),
-        outputTokens: 0,
-        estimated: json.usage?.prompt_tokens === undefined,
-        status: "completed",
-        httpStatus: 200,
-      },
-      { attempts, request: body },
-    );
+    const { result, refusal } = await forward(c, metered, {
+      path: "/embeddings",
+      readBody: true,
+      body: (route) => ({ ...body, model: route.upstreamModel }),
+    });
+    if (refusal) return refusal;
+    const json = await upstreamJson<UpstreamEmbeddings>(c, metered, result);
+    const outcome = {
+      routeId: result.route.id,
+      inputTokens: json.usage?.prompt_tokens ?? inputEstimate,
+      outputTokens: 0,
+      estimated: json.usage?.prompt_tokens === undefined,
+      status: "completed" as const,
+      httpStatus: 200,
+    };
+    const { receipt } = await complete(c, metered, outcome, { attempts: result.attempts, request: body });
     json.model = body.model;
     return c.json(json, 200, { ...headers, ...receiptHeaders(receipt) });
   })
   .get("/models", apiKeyAuth, async (c) => {
     const key = c.get("apiKey");
     if (!key) throw new AppError("invalid_api_key", "You didn't provide an API key.");
-    const models = await listUsableModels(c.env.DB, key);
-    const data = models.map((m) => ({
+    const data = (await listUsableModels(c.env.DB, key)).map((m) => ({
       id: m.name,
       object: "model",
       created: Math.floor(m.updated_at / 1000),
@@ -201,9 +155,7 @@ export const openai = new Hono<AppEnv>()
     if (!key) throw new AppError("invalid_api_key", "You didn't provide an API key.");
     const name = c.req.param("model");
     const found = (await listUsableModels(c.env.DB, key)).find((m) => m.name === name);
-    if (!found) {
-      throw new AppError("model_not_found", `The model \`${name}\` does not exist or you do not have access to it.`);
-    }
+    if (!found) throw modelNotFound(name);
     return c.json({
       id: found.name,
       object: "model",

@@ -114,6 +114,26 @@ describe("upstream fallbacks", () => {
     expect((await usageRecord(res.headers.get("x-request-id") ?? "")).route_id).toBe(`${s.model}-r0`);
   });
 
+  it("moves on at once when Retry-After asks for longer than the gateway waits", async () => {
+    const s = await seed({ routes: [{ upstreamModel: "error-429-long", maxRetries: 3 }, { upstreamModel: "echo" }] });
+    const started = Date.now();
+    const res = await post(s.apiKey, chat(s.model, "no waiting"));
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect((await usageRecord(res.headers.get("x-request-id") ?? "")).route_id).toBe(`${s.model}-r1`);
+  });
+
+  it("answers 502 and charges nothing when the upstream's answer is not JSON", async () => {
+    const s = await seed({ routes: [{ upstreamModel: "not-json" }] });
+    const res = await post(s.apiKey, chat(s.model, "garbage"));
+    await expectError(res, 502, "upstream_error");
+    expect(await usageRecord(res.headers.get("x-request-id") ?? "")).toMatchObject({
+      status: "upstream_error",
+      cost: "0",
+    });
+    expect((await holds(s.payer))[0]).toMatchObject({ state: "released" });
+  });
+
   it("falls back when a route times out", async () => {
     const s = await seed({ routes: [{ upstreamModel: "hang", timeoutMs: 150 }, { upstreamModel: "echo" }] });
     const started = Date.now();
