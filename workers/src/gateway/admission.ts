@@ -40,7 +40,9 @@ export async function admit(c: Context<AppEnv>, p: AdmitParameters): Promise<Adm
     p.kind === "embedding" ? 0 : Math.min(p.maxOutputTokens ?? resolved.maxOutputTokens, resolved.maxOutputTokens);
   let headers: Record<string, string>;
   try {
-    ({ headers } = await checkRateLimit(c.env.DB, key, p.inputEstimate + maxOutputTokens, now));
+    const limited = await checkRateLimit(c.env.DB, key, p.inputEstimate + maxOutputTokens, now);
+    headers = limited.headers;
+    if (limited.prune) c.executionCtx.waitUntil(limited.prune);
   } catch (err) {
     if (err instanceof RateLimitError) for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
     throw err;

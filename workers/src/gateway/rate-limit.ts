@@ -12,7 +12,8 @@ ON CONFLICT(key_id, window) DO UPDATE SET requests = requests + 1, tokens = toke
 WHERE requests + 1 <= ?4 AND tokens + excluded.tokens <= ?5
 RETURNING requests, tokens`;
 
-export type RateLimitResult = { headers: Record<string, string> };
+/** The x-ratelimit-* headers, and the pruning of the key's past windows when this request opened a new one. */
+export type RateLimitResult = { headers: Record<string, string>; prune?: Promise<unknown> };
 
 /**
  * Admits a request estimated at `tokens` tokens (prompt estimate + max output, as OpenAI counts) or throws
@@ -54,6 +55,10 @@ export async function checkRateLimit(
     .prepare(COUNT_SQL)
     .bind(key.id, window, tokens, rpm, tpm)
     .first<{ requests: number; tokens: number }>();
+  if (row?.requests === 1) {
+    const prune = db.prepare("DELETE FROM rate_windows WHERE key_id = ? AND window < ?").bind(key.id, window).run();
+    return { headers: headers(row.requests, row.tokens), prune };
+  }
   if (row) return { headers: headers(row.requests, row.tokens) };
   throw new RateLimitError(
     `Rate limit reached for key ${key.prefix}… : limits are ${key.rpm ?? "unlimited"} requests and ${key.tpm ?? "unlimited"} tokens per minute. Please try again in ${resetSeconds}s.`,
