@@ -23,7 +23,7 @@ export default defineConfig(async () => {
             SLOW_UPSTREAM_URL: inject("slowUpstreamUrl"),
             UPSTREAM_KEY: inject("upstreamKey"),
             ADMIN_TOKEN: "test-admin-token",
-            GATEWAY_SIGNING_KEY: "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+            GATEWAY_SIGNING_KEY: "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
             LOG_BATCH_MAX_LINES: "5",
           },
         },

@@ -7,7 +7,7 @@ import type { PayerSessionVariables } from "./gateway/siwe.ts";
 export type Secrets = {
   /** Bearer token of the operator admin API. */
   ADMIN_TOKEN?: string;
-  /** 0x-prefixed secp256k1 private key that signs usage receipts. */
+  /** 0x-prefixed secp256k1 private key that signs usage receipts; required outside the local region. */
   GATEWAY_SIGNING_KEY?: string;
 };
 

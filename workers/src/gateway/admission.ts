@@ -33,7 +33,7 @@ export async function admit(c: Context<AppEnv>, p: AdmitParameters): Promise<Adm
   const key = c.get("apiKey");
   if (!key) throw new AppError("invalid_api_key", "You didn't provide an API key.");
   // A gateway that cannot sign receipts must refuse before reserving anything.
-  signerOf(c.env.GATEWAY_SIGNING_KEY);
+  signerOf(c.env);
   const now = Date.now();
   const resolved = await resolveModel(c.env.DB, key, p.model, p.kind);
   const maxOutputTokens =

@@ -1,6 +1,6 @@
 // Metering: exactly one usage record per request (idempotent by request id), the hold settled, the receipt signed.
 import { costOf } from "./pricing.ts";
-import { type ReceiptPayload, type SignedReceipt, signReceipt } from "./receipts.ts";
+import { type ReceiptPayload, type SignedReceipt, type SigningEnv, signReceipt } from "./receipts.ts";
 import type { Resolved } from "./routing.ts";
 import type { ApiKey } from "./keys.ts";
 import { settleStatement } from "./spend.ts";
@@ -28,7 +28,7 @@ export type Outcome = {
   httpStatus: number;
 };
 
-export type MeterEnv = { DB: D1Database; METER_DB: D1Database; GATEWAY_SIGNING_KEY?: string | undefined };
+export type MeterEnv = SigningEnv & { DB: D1Database; METER_DB: D1Database };
 
 const INSERT_SQL = `INSERT INTO usage_records (request_id, key_id, payer, model, model_asset, license_id, terms_id, token,
   route_id, endpoint, stream, input_tokens, output_tokens, cost, reserved, status, http_status, latency_ms, region,
@@ -78,7 +78,7 @@ export async function recordUsage(
 ): Promise<{ receipt: SignedReceipt; cost: bigint; written: Promise<void> }> {
   const now = Date.now();
   const cost = chargeOf(m, o);
-  const receipt = await signReceipt(env.GATEWAY_SIGNING_KEY, receiptPayload(m, o, cost, now));
+  const receipt = await signReceipt(env, receiptPayload(m, o, cost, now));
   const r = m.resolved;
   const insert = env.METER_DB.prepare(INSERT_SQL).bind(
     m.requestId,

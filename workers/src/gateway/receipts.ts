@@ -27,8 +27,18 @@ export type SignedReceipt = { payload: string; signature: Hex; signer: `0x${stri
 
 let cached: { key: string; account: PrivateKeyAccount } | undefined;
 
-/** The gateway's signing account, from the GATEWAY_SIGNING_KEY secret. */
-export function signerOf(privateKey: string | undefined): PrivateKeyAccount {
+/**
+ * Signing key used only when REGION is "local" and no GATEWAY_SIGNING_KEY is set, so `npm run dev` works without
+ * secrets: anvil's well-known test account #1, whose key is public. Deployed regions must set the secret.
+ */
+export const LOCAL_DEV_SIGNING_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
+/** Where the signing key comes from: the secret, or the public dev key in the local region only. */
+export type SigningEnv = { GATEWAY_SIGNING_KEY?: string | undefined; REGION: string };
+
+/** The gateway's signing account. */
+export function signerOf(env: SigningEnv): PrivateKeyAccount {
+  const privateKey = env.GATEWAY_SIGNING_KEY ?? (env.REGION === "local" ? LOCAL_DEV_SIGNING_KEY : undefined);
   if (!privateKey || !/^0x[0-9a-fA-F]{64}$/.test(privateKey)) {
     throw new AppError("unavailable", "The gateway has no receipt signing key configured (GATEWAY_SIGNING_KEY).");
   }
@@ -37,8 +47,8 @@ export function signerOf(privateKey: string | undefined): PrivateKeyAccount {
 }
 
 /** Signs the canonical JSON of a payload; verify with viem `verifyMessage({ address: signer, message: payload, signature })`. */
-export async function signReceipt(privateKey: string | undefined, payload: ReceiptPayload): Promise<SignedReceipt> {
-  const account = signerOf(privateKey);
+export async function signReceipt(env: SigningEnv, payload: ReceiptPayload): Promise<SignedReceipt> {
+  const account = signerOf(env);
   const text = JSON.stringify(payload);
   return { payload: text, signature: await account.signMessage({ message: text }), signer: account.address };
 }

@@ -39,7 +39,7 @@ const GROUPS = {
 
 export const usage = new Hono<AppEnv>()
   .get("/usage/signer", (c) => {
-    const signer = signerOf(c.env.GATEWAY_SIGNING_KEY);
+    const signer = signerOf(c.env);
     return c.json({ address: signer.address, scheme: "eip191-personal-sign", payload: "utf-8 JSON of the receipt" });
   })
   .get("/usage/receipts/:id", apiKeyAuth, async (c) => {
@@ -48,7 +48,7 @@ export const usage = new Hono<AppEnv>()
       .first<{ receipt: string; signature: string; payer: string }>();
     if (!row || row.payer !== keyOf(c).payer)
       throw new AppError("not_found", "No receipt with this id for your account.");
-    const signer = signerOf(c.env.GATEWAY_SIGNING_KEY).address;
+    const signer = signerOf(c.env).address;
     return c.json({
       object: "usage.receipt",
       payload: row.receipt,

@@ -89,3 +89,10 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
     expect((await call(`/v1/usage/receipts/${requestId}`, { key: other.apiKey })).status).toBe(404);
   });
 });
+
+describe("the receipt signer", () => {
+  it("is the configured GATEWAY_SIGNING_KEY, not the local fallback", async () => {
+    const signer = (await (await call("/v1/usage/signer")).json()) as { address: string };
+    expect(signer.address).toBe("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
+  });
+});

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { call, chat, seed } from "./helpers.ts";
 
 const origin = "http://gateway.test";
-const account = privateKeyToAccount("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
+const account = privateKeyToAccount("0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6");
 
 async function signInAs(signer = account, overrides: { domain?: string } = {}) {
   const { nonce } = (await (await call("/v1/auth/nonce", { origin })).json()) as { nonce: string };
