@@ -1,4 +1,6 @@
 // Writes the control database's synced copy of the chain (terms, licenses, escrow) and the model catalog; used by the admin API and a chain-sync job.
+import { clearRoutingCache } from "./routing.ts";
+
 /** Largest amount an SQLite INTEGER holds; synced balances beyond it are stored clamped (refuses spend, never allows it). */
 export const INT64_MAX = 9_223_372_036_854_775_807n;
 
@@ -34,6 +36,7 @@ export type LicenseInput = { id: string; assetId: string; termsId: string; holde
 export type EscrowInput = { payer: string; token: string; balance: bigint; settledBefore?: number | undefined };
 
 export async function upsertModel(db: D1Database, m: ModelInput): Promise<void> {
+  clearRoutingCache();
   await db
     .prepare(
       `INSERT INTO models (name, asset_id, owned_by, kind, max_output_tokens, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -45,6 +48,7 @@ export async function upsertModel(db: D1Database, m: ModelInput): Promise<void> 
 }
 
 export async function upsertRoute(db: D1Database, r: RouteInput): Promise<void> {
+  clearRoutingCache();
   await db
     .prepare(
       `INSERT INTO model_routes (id, model, priority, base_url, secret_name, upstream_model, timeout_ms, max_retries)
@@ -67,11 +71,13 @@ export async function upsertRoute(db: D1Database, r: RouteInput): Promise<void> 
 }
 
 export async function deleteRoute(db: D1Database, id: string): Promise<boolean> {
+  clearRoutingCache();
   const res = await db.prepare("DELETE FROM model_routes WHERE id = ?").bind(id).run();
   return res.meta.changes > 0;
 }
 
 export async function upsertTerms(db: D1Database, t: TermsInput): Promise<void> {
+  clearRoutingCache();
   await db
     .prepare(
       `INSERT INTO license_terms (id, asset_id, token, price_per_mtok_in, price_per_mtok_out, updated_at)
@@ -92,6 +98,7 @@ export async function upsertTerms(db: D1Database, t: TermsInput): Promise<void> 
 }
 
 export async function upsertLicense(db: D1Database, l: LicenseInput): Promise<void> {
+  clearRoutingCache();
   await db
     .prepare(
       `INSERT INTO licenses (id, asset_id, terms_id, holder, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)

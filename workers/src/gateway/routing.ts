@@ -27,7 +27,7 @@ export type Resolved = {
 };
 
 type ModelRow = { name: string; asset_id: string; kind: "chat" | "embedding"; max_output_tokens: number };
-type LicenseRow = { id: string; terms_id: string; token: string; p_in: string; p_out: string };
+type LicenseRow = { id: string; terms_id: string; token: string; p_in: string; p_out: string; expires_at: number };
 type RouteRow = {
   id: string;
   priority: number;
@@ -43,7 +43,20 @@ const notFound = (model: string) =>
     param: "model",
   });
 
-/** Resolves a model for a key in one round trip to the control database, or throws the error OpenAI would. */
+/** How long a resolution (model, license, prices, routes) is reused by an isolate, in milliseconds. */
+export const ROUTING_CACHE_TTL_MS = 5_000;
+const cache = new Map<string, { resolved: Resolved; licenseExpiresAt: number; at: number }>();
+
+/** Forgets cached resolutions; catalog writes call it so an isolate sees its own writes at once. */
+export function clearRoutingCache(): void {
+  cache.clear();
+}
+
+/**
+ * Resolves a model for a key, or throws the error OpenAI would. Successful resolutions are reused for up to
+ * ROUTING_CACHE_TTL_MS (never past the license's expiry), so a catalog or price change reaches every isolate
+ * within that bound; otherwise it costs one round trip to the control database.
+ */
 export async function resolveModel(
   db: D1Database,
   key: ApiKey,
@@ -52,11 +65,29 @@ export async function resolveModel(
 ): Promise<Resolved> {
   if (key.models && !key.models.includes(model)) throw notFound(model);
   const now = Date.now();
+  const cacheKey = `${key.payer}|${model}`;
+  const hit = cache.get(cacheKey);
+  if (hit && now - hit.at < ROUTING_CACHE_TTL_MS && hit.licenseExpiresAt > now && hit.resolved.kind === kind) {
+    return hit.resolved;
+  }
+  const resolved = await lookup(db, key, model, kind, now);
+  if (cache.size >= 10_000) cache.clear();
+  cache.set(cacheKey, { resolved: resolved.resolved, licenseExpiresAt: resolved.licenseExpiresAt, at: now });
+  return resolved.resolved;
+}
+
+async function lookup(
+  db: D1Database,
+  key: ApiKey,
+  model: string,
+  kind: Resolved["kind"],
+  now: number,
+): Promise<{ resolved: Resolved; licenseExpiresAt: number }> {
   const [models, licenses, routes] = await db.batch([
     db.prepare("SELECT name, asset_id, kind, max_output_tokens FROM models WHERE name = ? AND active = 1").bind(model),
     db
       .prepare(
-        `SELECT l.id, l.terms_id, t.token, CAST(t.price_per_mtok_in AS TEXT) AS p_in, CAST(t.price_per_mtok_out AS TEXT) AS p_out
+        `SELECT l.id, l.terms_id, l.expires_at, t.token, CAST(t.price_per_mtok_in AS TEXT) AS p_in, CAST(t.price_per_mtok_out AS TEXT) AS p_out
          FROM licenses l JOIN license_terms t ON t.id = l.terms_id
          WHERE l.holder = ? AND l.asset_id = (SELECT asset_id FROM models WHERE name = ?) AND l.expires_at > ?
          ORDER BY l.expires_at DESC LIMIT 1`,
@@ -86,7 +117,7 @@ export async function resolveModel(
   }
   const routeRows = (routes?.results as RouteRow[] | undefined) ?? [];
   if (routeRows.length === 0) throw new AppError("unavailable", `The model \`${model}\` has no upstream route.`);
-  return {
+  const resolved: Resolved = {
     model,
     kind: m.kind,
     assetId: m.asset_id,
@@ -106,6 +137,7 @@ export async function resolveModel(
       maxRetries: r.max_retries,
     })),
   };
+  return { resolved, licenseExpiresAt: license.expires_at };
 }
 
 /** The models a key may call now: active, allowed by the key, covered by a valid license of its payer. */
