@@ -9,6 +9,8 @@ import type { AddressInfo } from "node:net";
  * - `not-json`: answer 200 with a body that is not JSON;
  * - `flaky-<status>-<n>-<tag>`: fail the first n requests for that exact id, then answer normally;
  * - `hang`: never answer (for timeouts);
+ * - `sleep-<ms>`: answer normally after an extra delay of ms milliseconds;
+ * - `broken-stream`: stream two words, then drop the connection;
  * - `no-usage`: answer but never report usage, not even when asked;
  * - anything else: answer with a completion derived from the last user message.
  */
@@ -129,6 +131,11 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     write(chunk({ role: "assistant", content: "" }, null));
     for (const [i, word] of words.entries()) {
       if (signal.aborted) return;
+      if (model === "broken-stream" && i === 2) {
+        // Let the first chunks reach the client before the connection drops.
+        await sleep(20);
+        return void res.destroy();
+      }
       if (options.chunkDelayMs) await sleep(options.chunkDelayMs);
       write(chunk({ content: i === 0 ? word : ` ${word}` }, null));
     }
@@ -167,6 +174,8 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       const model = String(body.model ?? "");
       if (model === "hang") return;
       if (options.latencyMs) await sleep(options.latencyMs);
+      const extra = /^sleep-(\d+)$/.exec(model);
+      if (extra) await sleep(Number(extra[1]));
       const failure = failureFor(model);
       if (model === "error-429-long") {
         return send(res, 429, errorBody("Rate limited.", "requests"), { "retry-after": "30" });

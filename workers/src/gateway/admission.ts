@@ -119,6 +119,22 @@ export async function complete(
   return { receipt, settled: Promise.all([written, flushed]) };
 }
 
+/**
+ * Runs the metered part of a request so that a client disconnect cannot cut it short: the runtime cancels a
+ * request's pending work when its client goes away, except what is registered with waitUntil. Everything from the
+ * reservation to the usage record therefore runs inside one waitUntil'd promise, which the handler also awaits.
+ */
+export function untilMetered<T>(c: Context<AppEnv>, work: () => Promise<T>): Promise<T> {
+  const running = work();
+  c.executionCtx.waitUntil(
+    running.then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
+  return running;
+}
+
 /** Response headers carrying a receipt. */
 export function receiptHeaders(receipt: SignedReceipt): Record<string, string> {
   return { "x-tributary-receipt": receiptHeader(receipt), "x-tributary-receipt-signer": receipt.signer };

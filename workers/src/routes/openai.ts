@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
-import { admit, complete, receiptHeaders } from "../gateway/admission.ts";
+import { admit, complete, receiptHeaders, untilMetered } from "../gateway/admission.ts";
 import { apiKeyAuth } from "../gateway/auth.ts";
 import { forward, upstreamJson } from "../gateway/forward.ts";
 import {
@@ -42,103 +42,109 @@ const modelNotFound = (name: string) =>
   });
 
 export const openai = new Hono<AppEnv>()
-  .post("/chat/completions", limitBody, apiKeyAuth, validate("json", chatCompletionRequestSchema), async (c) => {
-    const body = c.req.valid("json");
-    const stream = body.stream === true;
-    const promptEstimate = estimatePromptTokens(body.messages);
-    const { metered, maxOutputTokens, headers } = await admit(c, {
-      model: body.model,
-      kind: "chat",
-      endpoint: "chat.completions",
-      stream,
-      maxInputTokens: maxPromptTokens(body.messages),
-      inputEstimate: promptEstimate,
-      maxOutputTokens: body.max_completion_tokens ?? body.max_tokens ?? null,
-    });
-    const { result, refusal } = await forward(c, metered, {
-      path: "/chat/completions",
-      readBody: !stream,
-      body: (route) => ({
-        ...body,
-        model: route.upstreamModel,
-        // The reservation covers exactly this many output tokens, so the upstream is held to it.
-        ...(body.max_completion_tokens ? { max_completion_tokens: maxOutputTokens } : { max_tokens: maxOutputTokens }),
-        ...(stream ? { stream_options: { ...body.stream_options, include_usage: true } } : {}),
-      }),
-    });
-    if (refusal) return refusal;
-    const { route, attempts } = result;
-
-    if (stream && result.response.body) {
-      const clientWantsUsage = body.stream_options?.include_usage === true;
-      const metering = meterStream({ upstream: result.response.body, clientWantsUsage, model: body.model });
-      const recorded = metering.done.then(async (s) => {
-        const outcome = {
-          routeId: route.id,
-          inputTokens: s.usage?.promptTokens ?? promptEstimate,
-          outputTokens: s.usage?.completionTokens ?? tokensForChars(s.contentChars),
-          estimated: s.usage === null,
-          status: s.end,
-          httpStatus: 200,
-        };
-        const { settled } = await complete(c, metered, outcome, { attempts, request: body });
-        await settled;
+  .post("/chat/completions", limitBody, apiKeyAuth, validate("json", chatCompletionRequestSchema), (c) =>
+    untilMetered(c, async () => {
+      const body = c.req.valid("json");
+      const stream = body.stream === true;
+      const promptEstimate = estimatePromptTokens(body.messages);
+      const { metered, maxOutputTokens, headers } = await admit(c, {
+        model: body.model,
+        kind: "chat",
+        endpoint: "chat.completions",
+        stream,
+        maxInputTokens: maxPromptTokens(body.messages),
+        inputEstimate: promptEstimate,
+        maxOutputTokens: body.max_completion_tokens ?? body.max_tokens ?? null,
       });
-      c.executionCtx.waitUntil(recorded);
-      return c.body(metering.body, 200, {
-        ...headers,
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache",
-        "x-tributary-receipt-url": `/v1/usage/receipts/${metered.requestId}`,
+      const { result, refusal } = await forward(c, metered, {
+        path: "/chat/completions",
+        readBody: !stream,
+        body: (route) => ({
+          ...body,
+          model: route.upstreamModel,
+          // The reservation covers exactly this many output tokens, so the upstream is held to it.
+          ...(body.max_completion_tokens
+            ? { max_completion_tokens: maxOutputTokens }
+            : { max_tokens: maxOutputTokens }),
+          ...(stream ? { stream_options: { ...body.stream_options, include_usage: true } } : {}),
+        }),
       });
-    }
+      if (refusal) return refusal;
+      const { route, attempts } = result;
 
-    const json = await upstreamJson<UpstreamChat>(c, metered, result);
-    const content = (json.choices ?? []).map((choice) => choice.message?.content ?? "").join("");
-    const outcome = {
-      routeId: route.id,
-      inputTokens: json.usage?.prompt_tokens ?? promptEstimate,
-      outputTokens: json.usage?.completion_tokens ?? estimateTokens(content),
-      estimated: !json.usage,
-      status: "completed" as const,
-      httpStatus: 200,
-    };
-    const { receipt } = await complete(c, metered, outcome, { attempts, request: body, response: json });
-    json.model = body.model;
-    return c.json(json, 200, { ...headers, ...receiptHeaders(receipt) });
-  })
-  .post("/embeddings", limitBody, apiKeyAuth, validate("json", embeddingsRequestSchema), async (c) => {
-    const body = c.req.valid("json");
-    const inputs = typeof body.input === "string" ? [body.input] : body.input;
-    const inputEstimate = inputs.reduce((sum, text) => sum + estimateTokens(text), 0);
-    const { metered, headers } = await admit(c, {
-      model: body.model,
-      kind: "embedding",
-      endpoint: "embeddings",
-      stream: false,
-      maxInputTokens: maxInputTokens(inputs),
-      inputEstimate,
-      maxOutputTokens: null,
-    });
-    const { result, refusal } = await forward(c, metered, {
-      path: "/embeddings",
-      readBody: true,
-      body: (route) => ({ ...body, model: route.upstreamModel }),
-    });
-    if (refusal) return refusal;
-    const json = await upstreamJson<UpstreamEmbeddings>(c, metered, result);
-    const outcome = {
-      routeId: result.route.id,
-      inputTokens: json.usage?.prompt_tokens ?? inputEstimate,
-      outputTokens: 0,
-      estimated: json.usage?.prompt_tokens === undefined,
-      status: "completed" as const,
-      httpStatus: 200,
-    };
-    const { receipt } = await complete(c, metered, outcome, { attempts: result.attempts, request: body });
-    json.model = body.model;
-    return c.json(json, 200, { ...headers, ...receiptHeaders(receipt) });
-  })
+      if (stream && result.response.body) {
+        const clientWantsUsage = body.stream_options?.include_usage === true;
+        const metering = meterStream({ upstream: result.response.body, clientWantsUsage, model: body.model });
+        const recorded = metering.done.then(async (s) => {
+          const outcome = {
+            routeId: route.id,
+            inputTokens: s.usage?.promptTokens ?? promptEstimate,
+            outputTokens: s.usage?.completionTokens ?? tokensForChars(s.contentChars),
+            estimated: s.usage === null,
+            status: s.end,
+            httpStatus: 200,
+          };
+          const { settled } = await complete(c, metered, outcome, { attempts, request: body });
+          await settled;
+        });
+        c.executionCtx.waitUntil(recorded);
+        return c.body(metering.body, 200, {
+          ...headers,
+          "content-type": "text/event-stream; charset=utf-8",
+          "cache-control": "no-cache",
+          "x-tributary-receipt-url": `/v1/usage/receipts/${metered.requestId}`,
+        });
+      }
+
+      const json = await upstreamJson<UpstreamChat>(c, metered, result);
+      const content = (json.choices ?? []).map((choice) => choice.message?.content ?? "").join("");
+      const outcome = {
+        routeId: route.id,
+        inputTokens: json.usage?.prompt_tokens ?? promptEstimate,
+        outputTokens: json.usage?.completion_tokens ?? estimateTokens(content),
+        estimated: !json.usage,
+        status: "completed" as const,
+        httpStatus: 200,
+      };
+      const { receipt } = await complete(c, metered, outcome, { attempts, request: body, response: json });
+      json.model = body.model;
+      return c.json(json, 200, { ...headers, ...receiptHeaders(receipt) });
+    }),
+  )
+  .post("/embeddings", limitBody, apiKeyAuth, validate("json", embeddingsRequestSchema), (c) =>
+    untilMetered(c, async () => {
+      const body = c.req.valid("json");
+      const inputs = typeof body.input === "string" ? [body.input] : body.input;
+      const inputEstimate = inputs.reduce((sum, text) => sum + estimateTokens(text), 0);
+      const { metered, headers } = await admit(c, {
+        model: body.model,
+        kind: "embedding",
+        endpoint: "embeddings",
+        stream: false,
+        maxInputTokens: maxInputTokens(inputs),
+        inputEstimate,
+        maxOutputTokens: null,
+      });
+      const { result, refusal } = await forward(c, metered, {
+        path: "/embeddings",
+        readBody: true,
+        body: (route) => ({ ...body, model: route.upstreamModel }),
+      });
+      if (refusal) return refusal;
+      const json = await upstreamJson<UpstreamEmbeddings>(c, metered, result);
+      const outcome = {
+        routeId: result.route.id,
+        inputTokens: json.usage?.prompt_tokens ?? inputEstimate,
+        outputTokens: 0,
+        estimated: json.usage?.prompt_tokens === undefined,
+        status: "completed" as const,
+        httpStatus: 200,
+      };
+      const { receipt } = await complete(c, metered, outcome, { attempts: result.attempts, request: body });
+      json.model = body.model;
+      return c.json(json, 200, { ...headers, ...receiptHeaders(receipt) });
+    }),
+  )
   .get("/models", apiKeyAuth, async (c) => {
     const key = c.get("apiKey");
     if (!key) throw new AppError("invalid_api_key", "You didn't provide an API key.");

@@ -118,3 +118,41 @@ describe("POST /v1/chat/completions (streaming)", () => {
     expect(hold).toMatchObject({ state: "charged", amount: record.cost });
   });
 });
+
+describe("requests cut short", () => {
+  it("charges what was generated when the upstream breaks off mid-stream", async () => {
+    const s = await seed({ routes: [{ upstreamModel: "broken-stream" }] });
+    const res = await call("/v1/chat/completions", {
+      method: "POST",
+      key: s.apiKey,
+      json: chat(s.model, "one two three four five six", { stream: true, max_tokens: 6 }),
+    });
+    await res.text().catch(() => "");
+    const record = await usageRecord(res.headers.get("x-request-id") ?? "");
+    expect(record.status).toBe("interrupted");
+    expect(record.estimated).toBe(1);
+    expect(record.output_tokens).toBeGreaterThan(0);
+    expect(BigInt(record.cost)).toBeGreaterThan(0n);
+    expect((await holds(s.payer))[0]).toMatchObject({ state: "charged", amount: record.cost });
+  });
+
+  it("records a non-streaming request whose client hung up while the upstream was working", async () => {
+    const s = await seed({ routes: [{ upstreamModel: "sleep-150" }] });
+    const requestId = `gone-${crypto.randomUUID()}`;
+    const controller = new AbortController();
+    const pending = call("/v1/chat/completions", {
+      method: "POST",
+      key: s.apiKey,
+      headers: { "x-request-id": requestId },
+      json: chat(s.model, "are you still there"),
+      signal: controller.signal,
+    }).catch((err: unknown) => err);
+    await new Promise((r) => setTimeout(r, 40));
+    controller.abort();
+    await pending;
+    const record = await usageRecord(requestId, 5000);
+    expect(record.status).toBe("completed");
+    expect(BigInt(record.cost)).toBeGreaterThan(0n);
+    expect((await holds(s.payer))[0]).toMatchObject({ state: "charged", amount: record.cost });
+  });
+});
