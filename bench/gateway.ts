@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startModelServer } from "../scripts/model-server.ts";
+import { seedGateway } from "../scripts/seed-gateway.ts";
 
 const root = path.join(import.meta.dirname, "..");
 const ADMIN = "bench-admin-token";
@@ -20,7 +21,10 @@ async function startGateway(): Promise<{ url: string; close: () => Promise<void>
   const state = mkdtempSync(path.join(tmpdir(), "tributary-bench-"));
   const wrangler = path.join(root, "node_modules/.bin/wrangler");
   for (const db of ["DB", "METER_DB"]) {
-    execFileSync(wrangler, ["d1", "migrations", "apply", db, "--local", "--persist-to", state], { cwd: root, stdio: "ignore" });
+    execFileSync(wrangler, ["d1", "migrations", "apply", db, "--local", "--persist-to", state], {
+      cwd: root,
+      stdio: "ignore",
+    });
   }
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(
@@ -30,7 +34,10 @@ async function startGateway(): Promise<{ url: string; close: () => Promise<void>
   );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    const up = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    const up = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
     if (i > 120) throw new Error("wrangler dev did not start");
     await new Promise((r) => setTimeout(r, 500));
@@ -45,35 +52,35 @@ async function startGateway(): Promise<{ url: string; close: () => Promise<void>
   };
 }
 
-async function admin(gateway: string, method: string, route: string, body: unknown) {
-  const res = await fetch(`${gateway}/admin${route}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<Record<string, unknown>>;
-}
-
 /** Seeds two models (one per upstream) licensed to one payer with a large escrow; returns an API key. */
-async function seed(gateway: string, upstreams: Record<string, string>): Promise<string> {
-  const asset = `0x${"ab".repeat(32)}`;
-  const token = `0x${"cd".repeat(20)}`;
-  const payer = `0x${"ef".repeat(20)}`;
-  for (const [name, url] of Object.entries(upstreams)) {
-    await admin(gateway, "PUT", "/models", { name, asset_id: asset, max_output_tokens: 16 });
-    const route = { id: name, model: name, priority: 0, base_url: `${url}/v1`, upstream_model: "echo" };
-    await admin(gateway, "PUT", "/routes", route);
+async function seed(gatewayUrl: string, upstreams: Record<string, string>): Promise<string> {
+  let apiKey = "";
+  for (const [i, [model, url]] of Object.entries(upstreams).entries()) {
+    ({ apiKey } = await seedGateway({
+      gatewayUrl,
+      adminToken: ADMIN,
+      model,
+      assetId: `0x${String(i + 1).repeat(64)}`,
+      upstreamBaseUrl: `${url}/v1`,
+      termsId: `terms-${model}`,
+      token: `0x${"cd".repeat(20)}`,
+      pricePerMTokIn: 1000n,
+      pricePerMTokOut: 2000n,
+      licenseId: `license-${model}`,
+      payer: `0x${"ef".repeat(20)}`,
+      licenseExpiresAt: new Date("2100-01-01T00:00:00Z"),
+      escrow: 10n ** 18n,
+    }));
   }
-  await admin(gateway, "PUT", "/terms", { id: "t", asset_id: asset, token, price_per_mtok_in: "1000", price_per_mtok_out: "2000" });
-  const license = { id: "l", asset_id: asset, terms_id: "t", holder: payer, expires_at: "2100-01-01T00:00:00Z" };
-  await admin(gateway, "PUT", "/licenses", license);
-  await admin(gateway, "PUT", "/escrow", { payer, token, balance: "1000000000000000000" });
-  return String((await admin(gateway, "POST", "/keys", { payer, name: "bench" })).secret);
+  return apiKey;
 }
 
 const body = (model: string, stream: boolean) =>
-  JSON.stringify({ model, stream, messages: [{ role: "user", content: "the quick brown fox jumps over the lazy dog" }] });
+  JSON.stringify({
+    model,
+    stream,
+    messages: [{ role: "user", content: "the quick brown fox jumps over the lazy dog" }],
+  });
 
 /** One request (a chat completion, or a GET of `path`); returns total ms and ms to the first body byte. */
 async function once(url: string, payload: string | null, key?: string, path = "/v1/chat/completions") {
@@ -105,7 +112,12 @@ async function series(n: number, call: () => Promise<{ total: number; first: num
   for (let i = 0; i < n; i++) samples.push(await call());
   const total = samples.map((s) => s.total);
   const first = samples.map((s) => s.first);
-  return { p50: round(pct(total, 50)), p99: round(pct(total, 99)), ttft_p50: round(pct(first, 50)), ttft_p99: round(pct(first, 99)) };
+  return {
+    p50: round(pct(total, 50)),
+    p99: round(pct(total, 99)),
+    ttft_p50: round(pct(first, 50)),
+    ttft_p99: round(pct(first, 99)),
+  };
 }
 
 async function throughput(call: () => Promise<unknown>) {

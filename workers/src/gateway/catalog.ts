@@ -130,7 +130,7 @@ export async function upsertEscrow(db: D1Database, e: EscrowInput): Promise<void
   const settle = db
     .prepare(
       `UPDATE spend_holds SET settled_at = ? WHERE payer = ? AND token = ? AND settled_at IS NULL
-         AND state = 'charged' AND created_at < ?`,
+         AND state IN ('charged', 'released') AND created_at < ?`,
     )
     .bind(now, e.payer.toLowerCase(), e.token.toLowerCase(), e.settledBefore);
   await db.batch([settle, upsert]);
