@@ -26,6 +26,15 @@ type Chunk = {
 
 const EVENT_END = /\r?\n\r?\n/;
 
+const INTERRUPTED = {
+  error: {
+    message: "The upstream connection broke off mid-stream.",
+    type: "server_error",
+    param: null,
+    code: "upstream_error",
+  },
+};
+
 /**
  * Wraps an upstream SSE body. Complete events are forwarded as soon as they are read (no buffering beyond one
  * event); `done` resolves once the stream ended in any way, including the client cancelling it mid-way.
@@ -99,10 +108,12 @@ export function meterStream(p: MeterStreamParameters): {
               return;
             }
           }
-        } catch (err) {
+        } catch {
+          // Tell the client the way OpenAI does mid-stream (the SDK raises it as an APIError), then end cleanly.
           summary.end = "interrupted";
           finish(summary);
-          controller.error(err);
+          controller.enqueue(encoder.encode(`data: ${JSON.stringify(INTERRUPTED)}\n\n`));
+          controller.close();
         }
       },
       async cancel(reason) {

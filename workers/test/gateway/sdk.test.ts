@@ -56,6 +56,21 @@ describe("the openai SDK against the gateway", () => {
     expect(chunks.some((c) => c.usage)).toBe(false);
   });
 
+  it("raises an APIError when the upstream breaks off mid-stream", async () => {
+    const s = await seed({ routes: [{ upstreamModel: "broken-stream" }] });
+    const stream = await client(s.apiKey).chat.completions.create({
+      model: s.model,
+      messages: [{ role: "user", content: "one two three four" }],
+      stream: true,
+    });
+    const consume = async () => {
+      for await (const _chunk of stream) {
+        // Reading until the error event.
+      }
+    };
+    await expect(consume()).rejects.toBeInstanceOf(OpenAI.APIError);
+  });
+
   it("creates embeddings and lists models", async () => {
     const s = await seed({ kind: "embedding" });
     const sdk = client(s.apiKey);

@@ -127,7 +127,9 @@ describe("requests cut short", () => {
       key: s.apiKey,
       json: chat(s.model, "one two three four five six", { stream: true, max_tokens: 6 }),
     });
-    await res.text().catch(() => "");
+    const text = await res.text();
+    expect(text).toContain('"code":"upstream_error"');
+    expect(text).not.toContain("[DONE]");
     const record = await usageRecord(res.headers.get("x-request-id") ?? "");
     expect(record.status).toBe("interrupted");
     expect(record.estimated).toBe(1);
