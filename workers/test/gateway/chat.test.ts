@@ -1,3 +1,4 @@
+// Non-streaming chat completions: metering at license prices, integer rounding, estimates, signed receipts.
 import { verifyMessage } from "viem";
 import { describe, expect, it } from "vitest";
 import { call, chat, holds, seed, usageRecord } from "./helpers.ts";

@@ -1,3 +1,4 @@
+// Every refusal in OpenAI's error shape, and upstream fallbacks, retries and timeouts.
 import { describe, expect, it } from "vitest";
 import { adminCall, call, chat, holds, seed, usageRecord } from "./helpers.ts";
 

@@ -1,3 +1,4 @@
+// Payer key management behind Sign-In with Ethereum, and the admin token.
 import { privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
 import { describe, expect, it } from "vitest";

@@ -1,3 +1,4 @@
+// Pure money and retry arithmetic: cost rounding, prompt bounds, Retry-After parsing.
 import { describe, expect, it } from "vitest";
 import { costOf, maxPromptTokens } from "../../src/gateway/pricing.ts";
 import { retryAfterMs } from "../../src/gateway/upstream.ts";

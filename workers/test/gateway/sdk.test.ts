@@ -1,3 +1,4 @@
+// The real openai SDK as the client of the gateway, streamed and not.
 import { exports } from "cloudflare:workers";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";

@@ -1,3 +1,4 @@
+// Money properties under concurrency: no overspend, one record per request, daily limits, escrow sync.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { adminCall, call, chat, holds, seed, usageRecord } from "./helpers.ts";

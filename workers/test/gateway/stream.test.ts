@@ -1,3 +1,4 @@
+// Streaming pass-through: usage capture and removal, estimates, client disconnects, broken upstreams.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, chat, holds, seed, usageRecord } from "./helpers.ts";

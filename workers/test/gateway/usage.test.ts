@@ -1,3 +1,4 @@
+// The usage API, raw request logs in R2, and the OpenAPI document.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, chat, seed, usageRecord } from "./helpers.ts";
