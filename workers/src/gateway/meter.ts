@@ -41,6 +41,7 @@ ON CONFLICT(request_id) DO NOTHING`;
 export function chargeOf(m: Metered, o: Outcome): bigint {
   if (o.status === "upstream_error") return 0n;
   const cost = costOf(o.inputTokens, o.outputTokens, m.resolved.pricePerMTokIn, m.resolved.pricePerMTokOut);
+  // biome-ignore lint/complexity/useMathMinMax: Math.min does not take bigints.
   return cost < m.reserved ? cost : m.reserved;
 }
 

@@ -16,6 +16,11 @@ export type MeterStreamParameters = {
   clientWantsUsage: boolean;
   /** The model name the client asked for, shown instead of the upstream's model id. */
   model: string;
+  /**
+   * Called when the upstream's `[DONE]` arrives, before it is forwarded; the text it returns is sent just before
+   * `[DONE]` as an SSE comment line (`: text`), which SSE clients such as the openai SDK ignore.
+   */
+  beforeDone?: (summary: StreamSummary) => Promise<string | null>;
 };
 
 type Chunk = {
@@ -34,6 +39,15 @@ const INTERRUPTED = {
     code: "upstream_error",
   },
 };
+
+/** The data of an SSE event: its `data:` lines joined. */
+function dataOf(event: string): string {
+  return event
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith("data:"))
+    .map((line) => line.slice(5).trimStart())
+    .join("\n");
+}
 
 /**
  * Wraps an upstream SSE body. Complete events are forwarded as soon as they are read (no buffering beyond one
@@ -59,12 +73,7 @@ export function meterStream(p: MeterStreamParameters): {
   });
 
   /** Returns the event to forward (possibly rewritten) or null to drop it. */
-  function processEvent(event: string): string | null {
-    const data = event
-      .split(/\r?\n/)
-      .filter((line) => line.startsWith("data:"))
-      .map((line) => line.slice(5).trimStart())
-      .join("\n");
+  function processEvent(event: string, data: string): string | null {
     if (!data || data === "[DONE]") return event;
     let chunk: Chunk;
     try {
@@ -96,13 +105,25 @@ export function meterStream(p: MeterStreamParameters): {
             if (ended) {
               if (pending.trim()) controller.enqueue(encoder.encode(pending));
               controller.close();
-              finish(summary);
+              finish({ ...summary });
               return;
             }
             pending += decoder.decode(value, { stream: true });
             const events = pending.split(EVENT_END);
             pending = events.pop() ?? "";
-            const out = events.map(processEvent).filter((e): e is string => e !== null);
+            const out: string[] = [];
+            for (const event of events) {
+              const data = dataOf(event);
+              if (data === "[DONE]") {
+                // The outcome is final once the upstream is done, whatever the client does next.
+                const snapshot: StreamSummary = { ...summary, end: "completed" };
+                finish(snapshot);
+                const comment = p.beforeDone ? await p.beforeDone(snapshot).catch(() => null) : null;
+                if (comment) out.push(`: ${comment}`);
+              }
+              const forwarded = processEvent(event, data);
+              if (forwarded !== null) out.push(forwarded);
+            }
             if (out.length > 0) {
               controller.enqueue(encoder.encode(`${out.join("\n\n")}\n\n`));
               return;
@@ -110,15 +131,13 @@ export function meterStream(p: MeterStreamParameters): {
           }
         } catch {
           // Tell the client the way OpenAI does mid-stream (the SDK raises it as an APIError), then end cleanly.
-          summary.end = "interrupted";
-          finish(summary);
+          finish({ ...summary, end: "interrupted" });
           controller.enqueue(encoder.encode(`data: ${JSON.stringify(INTERRUPTED)}\n\n`));
           controller.close();
         }
       },
       async cancel(reason) {
-        summary.end = "client_disconnected";
-        finish(summary);
+        finish({ ...summary, end: "client_disconnected" });
         await reader.cancel(reason).catch(() => {});
       },
     },

@@ -15,8 +15,12 @@ import {
   tokensForChars,
 } from "../gateway/pricing.ts";
 import { listUsableModels } from "../gateway/routing.ts";
-import { meterStream } from "../gateway/stream.ts";
+import { receiptHeader } from "../gateway/receipts.ts";
+import { meterStream, type StreamSummary } from "../gateway/stream.ts";
 import { validate } from "../validate.ts";
+
+/** Streams carry their receipt as the SSE comment `: tributary-receipt <base64url payload>.<signature>` before [DONE]. */
+export const RECEIPT_COMMENT = "tributary-receipt";
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -73,21 +77,27 @@ export const openai = new Hono<AppEnv>()
       const { route, attempts } = result;
 
       if (stream && result.response.body) {
-        const clientWantsUsage = body.stream_options?.include_usage === true;
-        const metering = meterStream({ upstream: result.response.body, clientWantsUsage, model: body.model });
-        const recorded = metering.done.then(async (s) => {
-          const outcome = {
-            routeId: route.id,
-            inputTokens: s.usage?.promptTokens ?? promptEstimate,
-            outputTokens: s.usage?.completionTokens ?? tokensForChars(s.contentChars),
-            estimated: s.usage === null,
-            status: s.end,
-            httpStatus: 200,
-          };
-          const { settled } = await complete(c, metered, outcome, { attempts, request: body });
-          await settled;
+        const outcomeOf = (s: StreamSummary) => ({
+          routeId: route.id,
+          inputTokens: s.usage?.promptTokens ?? promptEstimate,
+          outputTokens: s.usage?.completionTokens ?? tokensForChars(s.contentChars),
+          estimated: s.usage === null,
+          status: s.end,
+          httpStatus: 200,
         });
-        c.executionCtx.waitUntil(recorded);
+        // Metered once: at the upstream's [DONE] (the receipt then goes into the stream), or when the stream ends.
+        let completion: ReturnType<typeof complete> | undefined;
+        const finishOnce = (s: StreamSummary) => {
+          completion ??= complete(c, metered, outcomeOf(s), { attempts, request: body });
+          return completion;
+        };
+        const metering = meterStream({
+          upstream: result.response.body,
+          clientWantsUsage: body.stream_options?.include_usage === true,
+          model: body.model,
+          beforeDone: async (s) => `${RECEIPT_COMMENT} ${receiptHeader((await finishOnce(s)).receipt)}`,
+        });
+        c.executionCtx.waitUntil(metering.done.then(async (s) => (await finishOnce(s)).settled));
         return c.body(metering.body, 200, {
           ...headers,
           "content-type": "text/event-stream; charset=utf-8",

@@ -1,5 +1,6 @@
 // Streaming pass-through: usage capture and removal, estimates, client disconnects, broken upstreams.
 import { env } from "cloudflare:workers";
+import { verifyMessage } from "viem";
 import { describe, expect, it } from "vitest";
 import { call, chat, holds, seed, usageRecord } from "./helpers.ts";
 
@@ -9,16 +10,15 @@ type Chunk = {
   usage?: { prompt_tokens: number; completion_tokens: number };
 };
 
-/** Reads an SSE body into its parsed chunks (and whether [DONE] came). */
-async function readSse(res: Response): Promise<{ chunks: Chunk[]; done: boolean }> {
-  const text = await res.text();
-  const data = text
-    .split("\n\n")
-    .map((e) => e.replace(/^data: /, "").trim())
-    .filter(Boolean);
+/** Reads an SSE body into its parsed chunks, whether [DONE] came, and the receipt comment if any. */
+async function readSse(res: Response): Promise<{ chunks: Chunk[]; done: boolean; receipt: string | null }> {
+  const events = (await res.text()).split("\n\n").filter((e) => e.trim());
+  const comment = events.find((e) => e.startsWith(": tributary-receipt "));
+  const data = events.filter((e) => e.startsWith("data: ")).map((e) => e.slice(6).trim());
   return {
     chunks: data.filter((d) => d !== "[DONE]").map((d) => JSON.parse(d) as Chunk),
     done: data.at(-1) === "[DONE]",
+    receipt: comment ? comment.slice(": tributary-receipt ".length) : null,
   };
 }
 
@@ -45,7 +45,7 @@ describe("POST /v1/chat/completions (streaming)", () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
-    const { chunks, done } = await readSse(res);
+    const { chunks, done, receipt } = await readSse(res);
     expect(done).toBe(true);
     const last = chunks.at(-1);
     expect(last?.choices).toEqual([]);
@@ -59,6 +59,17 @@ describe("POST /v1/chat/completions (streaming)", () => {
       estimated: 0,
       status: "completed",
     });
+    // The receipt travels in the stream as an SSE comment, signed over the same payload as the record's.
+    const [b64, signature] = (receipt ?? "").split(".");
+    const payload = new TextDecoder().decode(
+      Uint8Array.from(atob((b64 ?? "").replaceAll("-", "+").replaceAll("_", "/")), (ch) => ch.charCodeAt(0)),
+    );
+    expect(payload).toBe(record.receipt);
+    expect(signature).toBe(record.signature);
+    const signer = (await (await call("/v1/usage/signer")).json()) as { address: `0x${string}` };
+    expect(
+      await verifyMessage({ address: signer.address, message: payload, signature: signature as `0x${string}` }),
+    ).toBe(true);
   });
 
   it("asks the upstream for usage but removes that chunk when the client did not ask", async () => {
