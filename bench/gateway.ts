@@ -1,4 +1,4 @@
-// Benchmark: overhead of the metered gateway route over a direct call to the same local upstream (latency, TTFT, throughput).
+// Benchmark: what the metered gateway route adds over a direct call to the same local upstream.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

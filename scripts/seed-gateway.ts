@@ -1,4 +1,4 @@
-// Seeds a running gateway through its operator API: a model backed by an upstream, license terms, a license, escrow and an API key.
+// Seeds a running gateway through its operator API: model, upstream route, terms, license, escrow, API key.
 
 export type SeedGatewayParameters = {
   /** Base URL of the worker, e.g. http://127.0.0.1:8788. */

@@ -1,4 +1,4 @@
-// D1 tables of the control database (binding DB): API keys, models and routes, licenses and escrow synced from the chain, spend holds.
+// D1 tables of the control database (binding DB): keys, models, routes, synced licenses and escrow, spend holds.
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Money columns hold integer base units of the payment token (SQLite INTEGER, 64-bit); read them with CAST(... AS TEXT). */

@@ -1,4 +1,4 @@
-// Admission and completion of a metered request: resolve, rate-limit and reserve before the upstream; record, settle and log after.
+// A metered request's admission (resolve, rate-limit, reserve) and completion (record, settle, log).
 import type { Context } from "hono";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";

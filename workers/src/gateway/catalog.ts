@@ -1,4 +1,4 @@
-// Writes the control database's synced copy of the chain (terms, licenses, escrow) and the model catalog; used by the admin API and a chain-sync job.
+// Writes of the model catalog and the synced chain state (terms, licenses, escrow): for the admin API and chain sync.
 import { clearRoutingCache } from "./routing.ts";
 
 /** Largest amount an SQLite INTEGER holds; synced balances beyond it are stored clamped (refuses spend, never allows it). */

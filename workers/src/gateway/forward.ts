@@ -1,4 +1,4 @@
-// Forwards an admitted request to its upstream routes; every way it can fail is metered (charge 0) before it is answered.
+// Forwards an admitted request upstream; every way it can fail is metered (charge 0) before it is answered.
 import type { Context } from "hono";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";

@@ -61,7 +61,8 @@ export async function checkRateLimit(
   }
   if (row) return { headers: headers(row.requests, row.tokens) };
   throw new RateLimitError(
-    `Rate limit reached for key ${key.prefix}… : limits are ${key.rpm ?? "unlimited"} requests and ${key.tpm ?? "unlimited"} tokens per minute. Please try again in ${resetSeconds}s.`,
+    `Rate limit reached for key ${key.prefix}…: limits are ${key.rpm ?? "unlimited"} requests and ` +
+      `${key.tpm ?? "unlimited"} tokens per minute. Please try again in ${resetSeconds}s.`,
     resetSeconds,
     headers(rpm, tpm),
   );

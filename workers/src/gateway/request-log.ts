@@ -1,4 +1,4 @@
-// Raw request logs to R2 as NDJSON, batched per isolate, each batch under a unique key; bodies only when LOG_BODIES is on.
+// Raw request logs to R2 as NDJSON batches under unique keys; bodies only when LOG_BODIES is on.
 
 /** One log line: request metadata, and the bodies only when enabled. */
 export type RequestLogLine = Record<string, unknown> & { request_id: string; at: string };

@@ -49,7 +49,8 @@ export async function reserve(db: D1Database, p: ReserveParameters): Promise<voi
   const row = await db
     .prepare(
       `SELECT CAST(coalesce((SELECT balance FROM escrow_balances WHERE payer = ?1 AND token = ?2), 0)
-         - coalesce((SELECT sum(amount) FROM spend_holds WHERE payer = ?1 AND token = ?2 AND settled_at IS NULL), 0) AS TEXT) AS available`,
+         - coalesce((SELECT sum(amount) FROM spend_holds WHERE payer = ?1 AND token = ?2 AND settled_at IS NULL), 0)
+         AS TEXT) AS available`,
     )
     .bind(p.payer, p.token)
     .first<{ available: string }>();
@@ -57,7 +58,8 @@ export async function reserve(db: D1Database, p: ReserveParameters): Promise<voi
   if (available < p.amount) {
     throw new AppError(
       "insufficient_quota",
-      `You exceeded your current quota: this request may cost up to ${p.amount} base units of ${p.token} but only ${available < 0n ? 0n : available} are available in escrow. Deposit more or lower max_tokens.`,
+      `You exceeded your current quota: this request may cost up to ${p.amount} base units of ${p.token} ` +
+        `but only ${available < 0n ? 0n : available} are available in escrow. Deposit more or lower max_tokens.`,
     );
   }
   const midnight = Date.parse(`${day}T00:00:00Z`) + 86_400_000;

@@ -1,4 +1,4 @@
-// Streaming pass-through: forwards SSE events as they arrive, captures usage, drops the usage chunk the client did not ask for.
+// Streaming pass-through: forwards SSE events as they arrive, captures usage, drops usage the client did not ask for.
 
 /** What a stream reported by the time it ended. */
 export type StreamSummary = {

@@ -1,4 +1,4 @@
-// Upstream client: ordered routes with fallbacks, retries on 429/5xx/timeouts with backoff honoring Retry-After, per-route timeout.
+// Upstream client: ordered routes, retries on 429/5xx/timeouts honoring Retry-After, per-route timeouts, fallbacks.
 import { AppError } from "../errors.ts";
 import type { Route } from "./routing.ts";
 

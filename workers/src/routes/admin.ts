@@ -1,4 +1,4 @@
-// Operator API under /admin (ADMIN_TOKEN): the catalog (models, routes), the synced chain state (terms, licenses, escrow), any payer's keys.
+// Operator API under /admin (ADMIN_TOKEN): models, routes, synced terms/licenses/escrow, and any payer's keys.
 import {
   adminCreateKeySchema,
   escrowUpsertSchema,

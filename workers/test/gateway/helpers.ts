@@ -1,4 +1,4 @@
-// Test helpers: seed a payer with a model, license, escrow and key through the admin API; call the worker; await metering.
+// Test helpers: seed a payer through the admin API, call the worker, await metering.
 import { env, exports } from "cloudflare:workers";
 
 let counter = 0;
