@@ -58,9 +58,10 @@ export const routeUpsertSchema = z.object({
   model: z.string().min(1),
   priority: z.int().nonnegative(),
   base_url: z.url(),
+  /** Worker secret holding the upstream key; only UPSTREAM_* names, so a route can never send the gateway's own secrets. */
   secret_name: z
     .string()
-    .regex(/^[A-Z][A-Z0-9_]*$/)
+    .regex(/^UPSTREAM_[A-Z0-9_]+$/, "Upstream secret names start with UPSTREAM_.")
     .nullish(),
   upstream_model: z.string().min(1),
   timeout_ms: z.int().positive().max(600_000).default(30_000),

@@ -1,4 +1,5 @@
 // Payer key management behind Sign-In with Ethereum, and the admin token.
+import { env } from "cloudflare:workers";
 import { privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
 import { describe, expect, it } from "vitest";
@@ -86,5 +87,37 @@ describe("payer key management with Sign-In with Ethereum", () => {
     const res = await call("/admin/keys", { headers: { authorization: "Bearer wrong" } });
     expect(res.status).toBe(401);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
+  });
+
+  it("refuses admin writes that fail validation, naming the field, and routes that would send the gateway's secrets", async () => {
+    const headers = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
+    const badTerms = await call("/admin/terms", {
+      method: "PUT",
+      headers,
+      json: {
+        id: "t",
+        asset_id: `0x${"1".repeat(64)}`,
+        token: "0x12",
+        price_per_mtok_in: "1.5",
+        price_per_mtok_out: "1",
+      },
+    });
+    expect(badTerms.status).toBe(400);
+    expect(badTerms.headers.get("content-type")).toBe("application/problem+json");
+    expect(((await badTerms.json()) as { param: string }).param).toBe("token");
+    const leaky = await call("/admin/routes", {
+      method: "PUT",
+      headers,
+      json: {
+        id: "r",
+        model: "m",
+        priority: 0,
+        base_url: "http://example.com/v1",
+        secret_name: "GATEWAY_SIGNING_KEY",
+        upstream_model: "x",
+      },
+    });
+    expect(leaky.status).toBe(400);
+    expect(((await leaky.json()) as { param: string }).param).toBe("secret_name");
   });
 });
