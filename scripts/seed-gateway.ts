@@ -12,7 +12,7 @@ export type SeedGatewayParameters = {
   upstreamBaseUrl: string;
   /** Model id at the upstream; the local model server answers "echo" normally. */
   upstreamModel?: string;
-  /** Worker secret holding the upstream's API key, if it needs one. */
+  /** Worker secret (named UPSTREAM_*) holding the upstream API key, if it needs one. */
   upstreamSecretName?: string;
   kind?: "chat" | "embedding";
   termsId: string;
