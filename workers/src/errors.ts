@@ -5,13 +5,16 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 export const errorStatus = {
   invalid_request: 400,
   unauthorized: 401,
+  invalid_api_key: 401,
   insufficient_quota: 402,
   forbidden: 403,
   not_found: 404,
+  model_not_found: 404,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  rate_limit_exceeded: 429,
   upstream_error: 502,
   unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;

@@ -5,15 +5,23 @@ import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env.ts";
 import { AppError } from "./errors.ts";
 import { renderError } from "./render-error.ts";
+import { admin } from "./routes/admin.ts";
 import { docs } from "./routes/docs.ts";
 import { health } from "./routes/health.ts";
+import { keys } from "./routes/keys.ts";
+import { openai } from "./routes/openai.ts";
 import { tasks } from "./routes/tasks.ts";
+import { usage } from "./routes/usage.ts";
 
 const app = new Hono<AppEnv>();
 
 app.use(requestId());
 app.use(secureHeaders());
 app.route("/health", health);
+app.route("/v1", openai);
+app.route("/v1", usage);
+app.route("/v1", keys);
+app.route("/admin", admin);
 app.route("/tasks", tasks);
 app.route("/", docs);
 app.onError(renderError);

@@ -7,13 +7,16 @@ import { AppError, type ErrorCode } from "./errors.ts";
 const openAiType: Record<ErrorCode, string> = {
   invalid_request: "invalid_request_error",
   unauthorized: "invalid_request_error",
+  invalid_api_key: "invalid_request_error",
   insufficient_quota: "insufficient_quota",
   forbidden: "invalid_request_error",
   not_found: "invalid_request_error",
+  model_not_found: "invalid_request_error",
   conflict: "invalid_request_error",
   payload_too_large: "invalid_request_error",
   unsupported_media_type: "invalid_request_error",
   rate_limited: "requests",
+  rate_limit_exceeded: "requests",
   upstream_error: "server_error",
   unavailable: "server_error",
 };

@@ -5,6 +5,11 @@ declare global {
   namespace Cloudflare {
     interface Env {
       MIGRATIONS: { control: D1Migration[]; meter: D1Migration[]; tasks: D1Migration[] };
+      UPSTREAM_URL: string;
+      SLOW_UPSTREAM_URL: string;
+      UPSTREAM_KEY: string;
+      ADMIN_TOKEN: string;
+      GATEWAY_SIGNING_KEY: string;
     }
   }
 }

@@ -1,8 +1,9 @@
-// The OpenAPI 3.1 document of the tasks API (/openapi.json) and a self-contained reference page (/docs).
+// The worker's one OpenAPI 3.1 document (/openapi.json: gateway and tasks) and a reference page (/docs).
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import { html, raw } from "hono/html";
 import type { AppEnv } from "../env.ts";
+import { gatewayOpenApi } from "../gateway/openapi.ts";
 import { tasks } from "./tasks.ts";
 
 type Document = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;
@@ -18,14 +19,24 @@ export function openApiDocument(): Document {
     bearerFormat: "JWT",
     description: "Session token from POST /tasks/auth/verify (Sign-In with Ethereum).",
   });
-  cached = registry.getOpenAPI31Document({
+  const tasksDocument = registry.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {
-      title: "Tributary tasks API",
+      title: "Tributary API",
       version: "1.0.0",
-      description: "Annotation dispatch: wallet sign-in, leased tasks, quality control, contribution weights.",
+      description:
+        "The OpenAI-compatible gateway (/v1), its operator API (/admin), and annotation dispatch (/tasks): wallet sign-in, leased tasks, quality control, contribution weights.",
     },
   });
+  const gateway = gatewayOpenApi();
+  cached = {
+    ...tasksDocument,
+    paths: { ...gateway.paths, ...tasksDocument.paths } as Document["paths"],
+    components: {
+      ...tasksDocument.components,
+      securitySchemes: { ...gateway.securitySchemes, ...tasksDocument.components?.securitySchemes },
+    } as Document["components"],
+  };
   return cached;
 }
 

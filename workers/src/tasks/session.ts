@@ -15,7 +15,7 @@ export type SessionVariables = { account: Address };
 type SessionEnv = { Bindings: Env; Variables: SessionVariables };
 
 function secretOf(env: Env): string {
-  const secret: string = env.SESSION_SECRET;
+  const secret: string | undefined = env.SESSION_SECRET;
   if (!secret || (secret === DEV_SECRET && env.REGION !== "local")) {
     throw new AppError("unavailable", "Sessions are not configured on this deployment.");
   }

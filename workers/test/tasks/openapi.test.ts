@@ -9,10 +9,14 @@ type Doc = {
 };
 
 describe("OpenAPI", () => {
-  it("serves an OpenAPI 3.1 document of every tasks route", async () => {
+  it("serves one OpenAPI 3.1 document with every tasks route", async () => {
     const doc = await expectJson<Doc>(await call("/openapi.json"), 200);
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths).sort()).toEqual([
+    expect(
+      Object.keys(doc.paths)
+        .filter((p) => p.startsWith("/tasks"))
+        .sort(),
+    ).toEqual([
       "/tasks/assignments/{assignmentId}/release",
       "/tasks/assignments/{assignmentId}/submit",
       "/tasks/auth/nonce",
