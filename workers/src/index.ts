@@ -1,4 +1,4 @@
-// The worker: global middleware, one sub-app per surface, one error handler.
+// The worker: global middleware, one sub-app per surface, one error handler, and the cron jobs.
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -12,6 +12,7 @@ import { keys } from "./routes/keys.ts";
 import { openai } from "./routes/openai.ts";
 import { tasks } from "./routes/tasks.ts";
 import { usage } from "./routes/usage.ts";
+import { scheduled } from "./scheduled.ts";
 
 const app = new Hono<AppEnv>();
 
@@ -27,4 +28,4 @@ app.route("/", docs);
 app.onError(renderError);
 app.notFound((c) => renderError(new AppError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 
-export default app;
+export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<AppEnv["Bindings"]>;
