@@ -1,8 +1,16 @@
 // `npm run bench [-- <name>…] [--quick] [--out <file>]`: runs the landed metric modules, prints a table, writes results.json.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { currentCommit, type ModuleOutcome, machine, type StoredResult, table, writeResults } from "./lib/report.ts";
+import {
+  currentCommit,
+  type ModuleOutcome,
+  machine,
+  type ResultsFile,
+  type StoredResult,
+  table,
+  writeResults,
+} from "./lib/report.ts";
 import type { BenchModule } from "./types.ts";
 
 /** Every metric module in issue order; a module whose file is missing is reported as not landed yet. */
@@ -17,10 +25,15 @@ export const registry = [
 const here = import.meta.dirname;
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { quick: { type: "boolean", default: false }, out: { type: "string" }, help: { type: "boolean" } },
+  options: {
+    quick: { type: "boolean", default: false },
+    out: { type: "string" },
+    show: { type: "boolean", default: false },
+    help: { type: "boolean" },
+  },
 });
 if (values.help) {
-  console.log("npm run bench [-- <module>…] [--quick] [--out <file>]");
+  console.log("npm run bench [-- <module>…] [--quick] [--out <file>] [--show: print the table of <file>, run nothing]");
   for (const m of registry) console.log(`  ${m.name.padEnd(11)} ${m.metrics}`);
   process.exit(0);
 }
@@ -32,6 +45,15 @@ if (unknown.length > 0) {
 
 const quick = values.quick;
 const out = path.resolve(values.out ?? path.join(here, "results.json"));
+if (values.show) {
+  const file = JSON.parse(readFileSync(out, "utf8")) as ResultsFile;
+  console.log(
+    `${file.quick ? "quick" : "full"} run of ${file.at}, commit ${file.commit}, load ${file.machine.loadAverage.join(" ")}`,
+  );
+  console.log(file.modules.map((m) => `${m.name}: ${m.status}${m.seconds ? ` (${m.seconds} s)` : ""}`).join(", "));
+  console.log(table(file.results));
+  process.exit(0);
+}
 const commit = currentCommit(here);
 const at = new Date().toISOString();
 const startMachine = machine();

@@ -16,7 +16,7 @@ type Level = { concurrency: number; rps: number; p99: number };
 /**
  * For each concurrency level, the metered route (with a rate-limited key, like Kong's key auth + rate limiting
  * anchor) and the bare route run alternately for `rounds` rounds; a level's figures are the medians over rounds.
- * The sweep stops once both variants miss the objective; the peak over all levels is reported too.
+ * Every level runs, so the peak over all levels (whatever its p99) is reported beside the objective.
  */
 export async function throughput(stack: GatewayStack, sizes: SweepSizes): Promise<BenchResult[]> {
   const { metered, bare } = variants(stack, stack.upstreams.fast, false, stack.limitedKey);
@@ -41,7 +41,6 @@ export async function throughput(stack: GatewayStack, sizes: SweepSizes): Promis
     for (const v of ["metered", "bare"] as const) {
       sweep[v].push({ concurrency, rps: round(median(runs[v]?.rps ?? [])), p99: round(median(runs[v]?.p99 ?? [])) });
     }
-    if ((["metered", "bare"] as const).every((v) => (sweep[v].at(-1)?.p99 ?? 0) >= SLO_P99_MS)) break;
   }
   const best = (levels: Level[], slo: number) =>
     levels.filter((l) => l.p99 < slo).reduce<Level | undefined>((a, l) => (a && a.rps >= l.rps ? a : l), undefined);
