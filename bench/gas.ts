@@ -1,4 +1,4 @@
-// Benchmark module "gas": metric 7, claim gas vs Uniswap's merkle-distributor and settleEpoch per payer and vs recipients.
+// Benchmark module "gas": metric 7, claim gas vs the merkle-distributor, settleEpoch per payer and vs recipients.
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -1,4 +1,4 @@
-// `npm run bench [-- <name>…] [--quick] [--out <file>]`: runs the landed metric modules, prints a table, writes results.json.
+// `npm run bench [-- <name>…] [--quick] [--out <file>]`: runs the landed metric modules, prints a table, writes results.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";

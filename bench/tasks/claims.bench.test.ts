@@ -1,4 +1,4 @@
-// Claim throughput and p99 with K concurrent annotators vs a raw single-statement UPDATE … RETURNING, interleaved rounds.
+// Claims per second and p99 with K concurrent annotators vs a raw UPDATE … RETURNING, in interleaved rounds.
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { claim } from "../../workers/src/tasks/lease.ts";
