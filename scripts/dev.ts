@@ -83,7 +83,9 @@ function printSummary(info: StackInfo, stateDir: string) {
     ["model server", info.modelServerUrl],
     ...Object.entries(info.contracts).map(([name, address]): [string, string] => [name, address]),
     ["demo model", info.demo.model],
+    ["demo API key", info.demo.apiKey],
     ["demo payer", info.demo.payer],
+    ["demo project", info.demo.projectId],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(
