@@ -38,7 +38,7 @@ const payerKey = anvilKeys[1];
 
 export async function seedDemo(p: SeedParameters): Promise<DemoData> {
   const file = path.join(p.stateDir, "demo.json");
-  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Partial<DemoData>) : {};
+  const saved = readSaved(file);
   const payer = privateKeyToAccount(payerKey).address;
 
   const chain = await seedChainDemo({ rpcUrl: p.rpcUrl, deployment: p.deployment, ownerKey, payerKey, saved });
@@ -78,6 +78,16 @@ export async function seedDemo(p: SeedParameters): Promise<DemoData> {
   };
   writeFileSync(file, `${JSON.stringify(demo, null, 2)}\n`);
   return demo;
+}
+
+/** The demo ids of an earlier run; an unreadable file only means seeding checks everything again. */
+function readSaved(file: string): Partial<DemoData> {
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Partial<DemoData>;
+  } catch {
+    return {};
+  }
 }
 
 async function keyWorks(gatewayUrl: string, apiKey: string): Promise<boolean> {
