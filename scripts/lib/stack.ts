@@ -135,6 +135,8 @@ export async function startStack(options: StackOptions, stack = new Stack()): Pr
       ...contractVars(deployment),
       // anvil's first account deployed the contracts and holds the settler role on the local chain.
       SETTLER_PRIVATE_KEY: anvilKeys[0],
+      // Signs usage receipts; an account of its own so receipts are not confused with the demo payer's.
+      GATEWAY_SIGNING_KEY: anvilKeys[5],
     },
     onOutput: logTo("wrangler"),
   });
