@@ -113,7 +113,18 @@ export async function startStack(options: StackOptions, stack = new Stack()): Pr
   const worker = await startWorker({
     port: ports.gateway,
     persistTo,
-    vars: { ADMIN_TOKEN: adminToken, CHAIN_RPC_URL: anvil.rpcUrl, MODEL_SERVER_URL: model.url },
+    vars: {
+      ADMIN_TOKEN: adminToken,
+      CHAIN_RPC_URL: anvil.rpcUrl,
+      MODEL_SERVER_URL: model.url,
+      // The settler: chain, contracts, and anvil's first account (which holds the settler role on anvil).
+      CHAIN_ID: String(deployment.chainId),
+      ASSET_REGISTRY_ADDRESS: deployment.contracts.AssetRegistry?.address ?? "",
+      LICENSING_ADDRESS: deployment.contracts.Licensing?.address ?? "",
+      EPOCH_LEDGER_ADDRESS: deployment.contracts.EpochLedger?.address ?? "",
+      SETTLER_PRIVATE_KEY: anvilKeys[0],
+      SETTLEMENT_LAG_SECONDS: "0",
+    },
     onOutput: logTo("wrangler"),
   });
   stack.add("worker", worker.stop);

@@ -1,0 +1,60 @@
+// Recording a settled epoch in the gateway's spend ledger: lower escrow balances first, then settle the holds.
+import { epochLedgerAbi } from "@tributary/schemas/abis";
+import type { Address, PublicClient } from "viem";
+import { INT64_MAX } from "../gateway/catalog.ts";
+import type { Manifest } from "./manifest.ts";
+
+/** Bound parameters per statement stay far under D1's 100. */
+const IDS_PER_STATEMENT = 90;
+const STATEMENTS_PER_BATCH = 50;
+
+/**
+ * After the epoch's transaction is mined: each charged payer's balance is set to its on-chain escrow (which
+ * already has the debit), then exactly the epoch's holds are marked settled. In between, a charge is counted
+ * both in the lowered balance and as unsettled: `available` is under-counted, never over-counted. Idempotent.
+ */
+export async function markSettled(
+  db: D1Database,
+  client: PublicClient,
+  ledger: Address,
+  manifest: Manifest,
+  requestIds: string[],
+): Promise<void> {
+  const now = Date.now();
+  const balances = await Promise.all(
+    manifest.charges.map(async (c) => {
+      const balance = await client.readContract({
+        address: ledger,
+        abi: epochLedgerAbi,
+        functionName: "escrowOf",
+        args: [c.payer as Address, c.token as Address],
+      });
+      return { payer: c.payer, token: c.token, balance: balance > INT64_MAX ? INT64_MAX : balance };
+    }),
+  );
+  const upserts = balances.map((b) =>
+    db
+      .prepare(
+        `INSERT INTO escrow_balances (payer, token, balance, updated_at) VALUES (?, ?, CAST(? AS INTEGER), ?)
+         ON CONFLICT(payer, token) DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at`,
+      )
+      .bind(b.payer, b.token, b.balance.toString(), now),
+  );
+  for (let i = 0; i < upserts.length; i += STATEMENTS_PER_BATCH) {
+    await db.batch(upserts.slice(i, i + STATEMENTS_PER_BATCH));
+  }
+  const settles: D1PreparedStatement[] = [];
+  for (let i = 0; i < requestIds.length; i += IDS_PER_STATEMENT) {
+    const chunk = requestIds.slice(i, i + IDS_PER_STATEMENT);
+    settles.push(
+      db
+        .prepare(
+          `UPDATE spend_holds SET settled_at = ? WHERE settled_at IS NULL AND request_id IN (${chunk.map(() => "?").join(",")})`,
+        )
+        .bind(now, ...chunk),
+    );
+  }
+  for (let i = 0; i < settles.length; i += STATEMENTS_PER_BATCH) {
+    await db.batch(settles.slice(i, i + STATEMENTS_PER_BATCH));
+  }
+}
