@@ -8,6 +8,7 @@ import { ledgerOf, parseArgs, readStack, runCli, stackChain, stackClient } from 
 type Payouts = {
   claimableEpochId: number;
   payouts: { token: Hex; cumulative: string; claimable: string; proof: Hex[] }[];
+  pending: { epochId: number; token: Hex; cumulative: string }[];
 };
 
 runCli(async () => {
@@ -38,6 +39,11 @@ runCli(async () => {
   const due = body.payouts.filter((p) => BigInt(p.claimable) > 0n);
   if (due.length === 0) {
     console.log(`Nothing to claim for ${account} (claimable epoch ${body.claimableEpochId}).`);
+    for (const p of body.pending) {
+      console.log(
+        `Epoch ${p.epochId} (cumulative ${p.cumulative} of ${p.token}) is still in its challenge period; claim after it ends.`,
+      );
+    }
     return;
   }
   const requests = due.map((p) => ({
