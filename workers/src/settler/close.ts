@@ -11,10 +11,11 @@ import { type MeterDb, meterDatabases, scanRecords, tagRecords } from "./meters.
 import { postedEpoch, sendSettle, settleArgs, settledLog } from "./post.ts";
 import { markSettled } from "./record.ts";
 import { type SettlementSettings, type SettlerEnv, settlementSettings } from "./settings.ts";
+import { reopenVetoed } from "./veto.ts";
 
 export type EpochRow = {
   epoch_id: number;
-  status: "assigned" | "built" | "posted" | "settled";
+  status: "assigned" | "built" | "posted" | "settled" | "vetoed";
   watermark: number;
   from_block: number;
   to_block: number;
@@ -54,6 +55,7 @@ export async function closeEpoch(env: Ctx["env"], options: CloseOptions = {}): P
     meters: meterDatabases(env as unknown as Record<string, unknown>),
     options,
   };
+  await reopenVetoed(env, ctx.client, config.contracts.epochLedger, ctx.meters);
   const row = (await unfinishedEpoch(env.DB)) ?? (await openEpoch(ctx));
   if (!row) return null;
   return drive(ctx, row);
@@ -61,7 +63,7 @@ export async function closeEpoch(env: Ctx["env"], options: CloseOptions = {}): P
 
 async function unfinishedEpoch(db: D1Database): Promise<EpochRow | null> {
   return db
-    .prepare("SELECT * FROM settlement_epochs WHERE status != 'settled' ORDER BY epoch_id LIMIT 1")
+    .prepare("SELECT * FROM settlement_epochs WHERE status NOT IN ('settled', 'vetoed') ORDER BY epoch_id LIMIT 1")
     .first<EpochRow>();
 }
 
@@ -73,7 +75,10 @@ async function openEpoch(ctx: Ctx): Promise<EpochRow | null> {
   const [[last], toBlock, previous] = await Promise.all([
     client.readContract({ address: config.contracts.epochLedger, abi: epochLedgerAbi, functionName: "epochIds" }),
     client.getBlockNumber(),
-    env.DB.prepare("SELECT max(to_block) AS b FROM settlement_epochs").first<{ b: number | null }>(),
+    // Vetoed epochs' fees went back to the held pool, so the range starts after the last live epoch.
+    env.DB.prepare("SELECT max(to_block) AS b FROM settlement_epochs WHERE status != 'vetoed'").first<{
+      b: number | null;
+    }>(),
   ]);
   const fromBlock = previous?.b == null ? settings.startBlock : previous.b + 1;
   const pending = await Promise.all(
@@ -93,7 +98,7 @@ async function openEpoch(ctx: Ctx): Promise<EpochRow | null> {
   const epochId = Number(last) + 1;
   const inserted = await env.DB.prepare(
     `INSERT INTO settlement_epochs (epoch_id, status, watermark, from_block, to_block, created_at, updated_at)
-     SELECT ?1, 'assigned', ?2, ?3, ?4, ?5, ?5 WHERE NOT EXISTS (SELECT 1 FROM settlement_epochs WHERE status != 'settled')
+     SELECT ?1, 'assigned', ?2, ?3, ?4, ?5, ?5 WHERE NOT EXISTS (SELECT 1 FROM settlement_epochs WHERE status NOT IN ('settled', 'vetoed'))
      ON CONFLICT(epoch_id) DO NOTHING RETURNING *`,
   )
     .bind(epochId, watermark, fromBlock, Number(toBlock), now)

@@ -20,9 +20,20 @@ export async function markSettled(
   manifest: Manifest,
   requestIds: string[],
 ): Promise<void> {
+  await refreshBalances(db, client, ledger, manifest.charges);
+  await setHoldsSettled(db, requestIds, Date.now());
+}
+
+/** Sets each payer's synced escrow balance to what the ledger holds now. */
+export async function refreshBalances(
+  db: D1Database,
+  client: PublicClient,
+  ledger: Address,
+  charges: readonly { payer: string; token: string }[],
+): Promise<void> {
   const now = Date.now();
   const balances = await Promise.all(
-    manifest.charges.map(async (c) => {
+    charges.map(async (c) => {
       const balance = await client.readContract({
         address: ledger,
         abi: epochLedgerAbi,
@@ -43,18 +54,23 @@ export async function markSettled(
   for (let i = 0; i < upserts.length; i += STATEMENTS_PER_BATCH) {
     await db.batch(upserts.slice(i, i + STATEMENTS_PER_BATCH));
   }
-  const settles: D1PreparedStatement[] = [];
+}
+
+/** Marks the holds of `requestIds` settled at `at`, or unsettled again when `at` is null. */
+export async function setHoldsSettled(db: D1Database, requestIds: string[], at: number | null): Promise<void> {
+  const statements: D1PreparedStatement[] = [];
+  const guard = at === null ? "settled_at IS NOT NULL" : "settled_at IS NULL";
   for (let i = 0; i < requestIds.length; i += IDS_PER_STATEMENT) {
     const chunk = requestIds.slice(i, i + IDS_PER_STATEMENT);
-    settles.push(
+    statements.push(
       db
         .prepare(
-          `UPDATE spend_holds SET settled_at = ? WHERE settled_at IS NULL AND request_id IN (${chunk.map(() => "?").join(",")})`,
+          `UPDATE spend_holds SET settled_at = ? WHERE ${guard} AND request_id IN (${chunk.map(() => "?").join(",")})`,
         )
-        .bind(now, ...chunk),
+        .bind(at, ...chunk),
     );
   }
-  for (let i = 0; i < settles.length; i += STATEMENTS_PER_BATCH) {
-    await db.batch(settles.slice(i, i + STATEMENTS_PER_BATCH));
+  for (let i = 0; i < statements.length; i += STATEMENTS_PER_BATCH) {
+    await db.batch(statements.slice(i, i + STATEMENTS_PER_BATCH));
   }
 }

@@ -302,4 +302,43 @@ describe("settlement end to end", () => {
     );
     expect(view.shortfall_list).toHaveLength(1);
   });
+  it("reopens a vetoed epoch: the next epoch settles its records again on the last live root", async () => {
+    const { ids, cost } = await calls(w, 2);
+    const vetoed = await close();
+    expect(vetoed?.status).toBe("settled");
+    const m = vetoed!.manifest;
+    const guardian = await fundedAccount(env.SETTLER_PRIVATE_KEY as Hex);
+    const charges = m.charges.map((c) => ({ payer: c.payer as Hex, token: c.token as Hex, amount: BigInt(c.amount) }));
+    await guardian.send(ledger, epochLedgerAbi, "veto", [BigInt(m.epochId), charges]);
+
+    const again = await close();
+    expect(again).toMatchObject({ epochId: m.epochId + 1, status: "settled" });
+    expect(again!.manifest.parentEpochId).toBe(m.parentEpochId);
+    expect(again!.manifest.charges).toContainEqual({
+      payer: w.payer.address,
+      token,
+      amount: cost.toString(),
+      records: 2,
+    });
+    const row = await env.DB.prepare("SELECT status FROM settlement_epochs WHERE epoch_id = ?").bind(m.epochId).first();
+    expect(row).toEqual({ status: "vetoed" });
+    const tagged = await env.METER_DB.prepare(
+      `SELECT count(*) AS n FROM usage_records WHERE epoch_id = ? AND request_id IN (${ids.map(() => "?").join(",")})`,
+    )
+      .bind(m.epochId + 1, ...ids)
+      .first<{ n: number }>();
+    expect(tagged?.n).toBe(2);
+    const escrow = await env.DB.prepare(
+      "SELECT CAST(balance AS TEXT) AS b FROM escrow_balances WHERE payer = ? AND token = ?",
+    )
+      .bind(w.payer.address, token)
+      .first<{ b: string }>();
+    const onChain = await client.readContract({
+      address: ledger,
+      abi: epochLedgerAbi,
+      functionName: "escrowOf",
+      args: [w.payer.address, token],
+    });
+    expect(escrow?.b).toBe(onChain.toString());
+  });
 });
