@@ -40,7 +40,7 @@ export async function refreshBalances(
         functionName: "escrowOf",
         args: [c.payer as Address, c.token as Address],
       });
-      return { payer: c.payer, token: c.token, balance: balance > INT64_MAX ? INT64_MAX : balance };
+      return { payer: c.payer, token: c.token, balance: clamp(balance) };
     }),
   );
   const upserts = balances.map((b) =>
@@ -54,6 +54,12 @@ export async function refreshBalances(
   for (let i = 0; i < upserts.length; i += STATEMENTS_PER_BATCH) {
     await db.batch(upserts.slice(i, i + STATEMENTS_PER_BATCH));
   }
+}
+
+/** Balances above SQLite's INTEGER range are stored clamped (refuses spend, never allows it), as the gateway does. */
+function clamp(balance: bigint): bigint {
+  if (balance > INT64_MAX) return INT64_MAX;
+  return balance;
 }
 
 /** Marks the holds of `requestIds` settled at `at`, or unsettled again when `at` is null. */

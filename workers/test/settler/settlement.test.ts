@@ -1,146 +1,23 @@
 // End to end on anvil: gateway calls, a dataset's Merkle split from annotations, epoch close, finalize and claim.
 import { env } from "cloudflare:workers";
-import { assetRegistryAbi, epochLedgerAbi } from "@tributary/schemas/abis";
-import type { DatasetExport } from "@tributary/schemas/tasks";
+import { epochLedgerAbi } from "@tributary/schemas/abis";
 import type { Hex } from "viem";
-import { generatePrivateKey } from "viem/accounts";
 import { beforeAll, describe, expect, it } from "vitest";
-import { closeEpoch } from "../../src/settler/close.ts";
 import type { PayoutsReturnType } from "../../src/settler/payouts.ts";
-import { adminCall, call, chat, usageRecord } from "../gateway/helpers.ts";
-import { addTextItems, claim, createProject, expectJson, signIn, submit, call as tasksCall } from "../tasks/helpers.ts";
+import { adminCall, call } from "../gateway/helpers.ts";
+import { expectJson } from "../tasks/helpers.ts";
 import {
   balanceOf,
   client,
   epochIds,
-  type Funded,
   fundedAccount,
   ledger,
   licenseAndDeposit,
   passChallengePeriod,
   publishTerms,
-  registerAsset,
-  registry,
   token,
 } from "./chain.ts";
-
-/** The settler with no watermark lag, so records written just now are in the epoch. */
-const settlerEnv = { ...env, SETTLEMENT_LAG_SECONDS: "0" } as unknown as typeof env;
-const close = (options: Parameters<typeof closeEpoch>[1] = {}) =>
-  closeEpoch(settlerEnv, { now: Date.now() + 1, ...options });
-
-const FEE = 1_000_000n;
-const SHARE_BPS = 4000n;
-
-type World = {
-  owner: Funded;
-  payer: Funded;
-  annotators: { address: Hex; privateKey: Hex; weight: bigint }[];
-  modelName: string;
-  modelAsset: Hex;
-  apiKey: string;
-};
-
-/** Two annotators label a dataset (weights 200 and 100), its export becomes the dataset's Merkle split on-chain,
- * a model trained on it (40 %) gets terms with an upfront fee, and a payer holds a license and escrow. */
-async function buildWorld(): Promise<World> {
-  const owner = await fundedAccount();
-  const payer = await fundedAccount();
-  const ownerSession = await signIn(owner.privateKey);
-  const datasetSalt = crypto.getRandomValues(new Uint8Array(32));
-  const datasetId = `0x${[...datasetSalt].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-  const project = await createProject(ownerSession.token, { datasetId, overlap: 1, rewardWeight: 100 });
-  await addTextItems(ownerSession.token, project.id, ["one", "two", "three"]);
-  const keys = [generatePrivateKey(), generatePrivateKey()];
-  const sessions = await Promise.all(keys.map((k) => signIn(k)));
-  for (const [who, times] of [
-    [0, 2],
-    [1, 1],
-  ] as const) {
-    for (let i = 0; i < times; i++) {
-      const lease = await claim(sessions[who]!.token, project.id);
-      if (!lease) throw new Error("nothing to claim");
-      expect((await submit(sessions[who]!.token, lease.assignment.id, { choice: "pos" })).status).toBe(201);
-    }
-  }
-  const exported = await expectJson<DatasetExport>(
-    await tasksCall(`/tasks/datasets/${datasetId}/exports`, { token: ownerSession.token, method: "POST" }),
-    201,
-  );
-  expect(exported.totalWeight).toBe("300");
-
-  const dataset = await registerAsset(owner, 0);
-  await owner.send(registry, assetRegistryAbi, "setMerkleSplit", [
-    dataset,
-    exported.merkleRoot as Hex,
-    300n,
-    exported.weightsKey,
-  ]);
-  const modelAsset = await registerAsset(owner, 1);
-  await owner.send(registry, assetRegistryAbi, "linkParent", [modelAsset, dataset, Number(SHARE_BPS), 0n]);
-  const termsId = await publishTerms(owner, modelAsset, { pIn: 1_000_000n, pOut: 2_000_000n, fee: FEE });
-  const licenseId = await licenseAndDeposit(payer, termsId, FEE, 50_000_000n);
-
-  const modelName = `settle-${crypto.randomUUID().slice(0, 8)}`;
-  await adminCall("PUT", "/models", { name: modelName, asset_id: modelAsset, kind: "chat", max_output_tokens: 32 });
-  await adminCall("PUT", "/routes", {
-    id: `${modelName}-r0`,
-    model: modelName,
-    priority: 0,
-    base_url: env.UPSTREAM_URL,
-    secret_name: "UPSTREAM_KEY",
-    upstream_model: "echo",
-  });
-  await adminCall("PUT", "/terms", {
-    id: termsId.toString(),
-    asset_id: modelAsset,
-    token,
-    price_per_mtok_in: "1000000",
-    price_per_mtok_out: "2000000",
-  });
-  await adminCall("PUT", "/licenses", {
-    id: licenseId.toString(),
-    asset_id: modelAsset,
-    terms_id: termsId.toString(),
-    holder: payer.address,
-    expires_at: "2099-01-01T00:00:00Z",
-  });
-  await adminCall("PUT", "/escrow", { payer: payer.address, token, balance: "50000000" });
-  const key = (await (await adminCall("POST", "/keys", { payer: payer.address, name: "settle" })).json()) as {
-    secret: string;
-  };
-  const annotators = sessions.map((s, i) => ({
-    address: s.address.toLowerCase() as Hex,
-    privateKey: keys[i]!,
-    weight: i === 0 ? 200n : 100n,
-  }));
-  return { owner, payer, annotators, modelName, modelAsset, apiKey: key.secret };
-}
-
-/** Makes `n` metered calls; returns their request ids and summed cost. */
-async function calls(w: World, n: number): Promise<{ ids: string[]; cost: bigint }> {
-  const ids: string[] = [];
-  let cost = 0n;
-  for (let i = 0; i < n; i++) {
-    const res = await call("/v1/chat/completions", {
-      method: "POST",
-      key: w.apiKey,
-      json: chat(w.modelName, `hello settlement ${i}`),
-    });
-    expect(res.status, await res.clone().text()).toBe(200);
-    const id = res.headers.get("x-request-id") ?? "";
-    ids.push(id);
-    cost += BigInt((await usageRecord(id)).cost);
-  }
-  return { ids, cost };
-}
-
-/** An annotator's share per DESIGN.md, computed independently of the attribution module. */
-function annotatorShare(revenue: bigint, weight: bigint): bigint {
-  const rest = revenue - (revenue * 500n) / 10_000n;
-  const toDataset = (rest * SHARE_BPS) / 10_000n;
-  return (toDataset * weight) / 300n;
-}
+import { annotatorShare, buildWorld, calls, close, FEE, must, type World } from "./world.ts";
 
 describe("settlement end to end", () => {
   let w: World;
@@ -153,7 +30,7 @@ describe("settlement end to end", () => {
     const before = await epochIds();
     const result = await close();
     expect(result?.status).toBe("settled");
-    const m = result!.manifest;
+    const m = must(result).manifest;
     expect(m.epochId).toBe(before.last + 1);
     const onChain = await epochIds();
     expect(onChain.last).toBe(before.last + 1);
@@ -194,7 +71,7 @@ describe("settlement end to end", () => {
     expect(escrow?.b).toBe((50_000_000n - cost).toString());
 
     // Not claimable during the challenge period; after it, finalize and claim with the proof.
-    const a = w.annotators[0]!;
+    const a = must(w.annotators[0]);
     const expected = annotatorShare(cost + FEE, a.weight);
     expect(m.accruals.find((x) => x.account === a.address)?.amount).toBe(expected.toString());
     await passChallengePeriod();
@@ -204,7 +81,12 @@ describe("settlement end to end", () => {
     const payout = payouts.payouts.find((p) => p.token === token);
     expect(payout).toMatchObject({ cumulative: expected.toString(), claimed: "0", claimable: expected.toString() });
     const balance = await balanceOf(a.address);
-    await claimer.send(ledger, epochLedgerAbi, "claim", [a.address, token, BigInt(payout!.cumulative), payout!.proof]);
+    await claimer.send(ledger, epochLedgerAbi, "claim", [
+      a.address,
+      token,
+      BigInt(must(payout).cumulative),
+      must(payout).proof,
+    ]);
     expect((await balanceOf(a.address)) - balance).toBe(expected);
     const after = await expectJson<PayoutsReturnType>(await call(`/payouts/${a.address}`), 200);
     expect(after.payouts.find((p) => p.token === token)).toMatchObject({
@@ -281,7 +163,7 @@ describe("settlement end to end", () => {
     await calls(w, 1);
     const result = await close();
     expect(result?.status).toBe("settled");
-    expect(result!.manifest.shortfalls).toContainEqual(
+    expect(must(result).manifest.shortfalls).toContainEqual(
       expect.objectContaining({
         payer: poor.address,
         token,
@@ -291,13 +173,13 @@ describe("settlement end to end", () => {
         records: 1,
       }),
     );
-    expect(result!.manifest.charges.some((c) => c.payer === poor.address)).toBe(false);
+    expect(must(result).manifest.charges.some((c) => c.payer === poor.address)).toBe(false);
     const record = await env.METER_DB.prepare("SELECT epoch_id FROM usage_records WHERE request_id = ?")
       .bind(poorCalls.ids[0])
       .first();
     expect(record).toEqual({ epoch_id: null });
     const view = await expectJson<{ shortfall_list: unknown[] }>(
-      await call(`/settlement/epochs/${result!.epochId}`),
+      await call(`/settlement/epochs/${must(result).epochId}`),
       200,
     );
     expect(view.shortfall_list).toHaveLength(1);
@@ -306,15 +188,15 @@ describe("settlement end to end", () => {
     const { ids, cost } = await calls(w, 2);
     const vetoed = await close();
     expect(vetoed?.status).toBe("settled");
-    const m = vetoed!.manifest;
+    const m = must(vetoed).manifest;
     const guardian = await fundedAccount(env.SETTLER_PRIVATE_KEY as Hex);
     const charges = m.charges.map((c) => ({ payer: c.payer as Hex, token: c.token as Hex, amount: BigInt(c.amount) }));
     await guardian.send(ledger, epochLedgerAbi, "veto", [BigInt(m.epochId), charges]);
 
     const again = await close();
     expect(again).toMatchObject({ epochId: m.epochId + 1, status: "settled" });
-    expect(again!.manifest.parentEpochId).toBe(m.parentEpochId);
-    expect(again!.manifest.charges).toContainEqual({
+    expect(must(again).manifest.parentEpochId).toBe(m.parentEpochId);
+    expect(must(again).manifest.charges).toContainEqual({
       payer: w.payer.address,
       token,
       amount: cost.toString(),
