@@ -1,7 +1,7 @@
 // Pure epoch computation: revenue per asset → attribution → cumulative accruals → Merkle tree → manifest JSON.
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { compare, type PayerCharge, type UsageGroup } from "./aggregate.ts";
 import { type AttributedAsset, attribute } from "./attribution.ts";
+import { accrualTree } from "./tree.ts";
 
 export const MANIFEST_FORMAT = "tributary.settlement-manifest/1";
 export const ACCRUAL_LEAF = ["address", "address", "uint256"] as const;
@@ -122,10 +122,7 @@ export function buildManifest(p: BuildManifestParameters) {
       return { account, token, amount, cumulative: (p.previous.get(key) ?? 0n) + amount };
     })
     .sort((a, b) => compare(a.account, b.account) || compare(a.token, b.token));
-  const tree = StandardMerkleTree.of(
-    accruals.map((a) => [a.account, a.token, s(a.cumulative)]),
-    [...ACCRUAL_LEAF],
-  );
+  const tree = accrualTree(accruals.map((a) => [a.account, a.token, s(a.cumulative)]));
 
   return {
     format: MANIFEST_FORMAT,
@@ -182,8 +179,8 @@ export function buildManifest(p: BuildManifestParameters) {
       amount: s(a.amount),
       cumulative: s(a.cumulative),
     })),
-    root: tree.root as Hex,
-    tree: tree.dump(),
+    root: tree.root,
+    tree: tree.dump,
   };
 }
 

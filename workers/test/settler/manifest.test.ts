@@ -3,6 +3,7 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { describe, expect, it } from "vitest";
 import { chargesOf, UsageAggregate, usageDigest } from "../../src/settler/aggregate.ts";
 import { buildManifest, cumulativeOf, type LicenseFee, type ManifestAsset } from "../../src/settler/manifest.ts";
+import { accrualTree } from "../../src/settler/tree.ts";
 
 type Hex = `0x${string}`;
 const hex = (n: number, bytes: number) => `0x${n.toString(16).padStart(bytes * 2, "0")}` as Hex;
@@ -111,5 +112,23 @@ describe("buildManifest", () => {
   it("digests request ids independently of their order", () => {
     expect(usageDigest(["b", "a", "c"])).toBe(usageDigest(["c", "b", "a"]));
     expect(usageDigest(["a"])).not.toBe(usageDigest(["b"]));
+  });
+});
+
+describe("accrualTree", () => {
+  it("builds the same tree, root and dump as StandardMerkleTree.of", () => {
+    const r = rng(7);
+    for (const size of [1, 2, 3, 7, 64, 301]) {
+      const values: [string, string, string][] = Array.from({ length: size }, () => [
+        hex(1 + r(1_000_000), 20),
+        hex(0xa1 + r(3), 20),
+        (BigInt(r(2 ** 31)) * 10n ** BigInt(r(60))).toString(),
+      ]);
+      const ours = accrualTree(values);
+      const theirs = StandardMerkleTree.of(values, ["address", "address", "uint256"]);
+      expect(ours.root).toBe(theirs.root);
+      expect(ours.dump).toEqual(theirs.dump());
+      expect(StandardMerkleTree.load(ours.dump).root).toBe(theirs.root);
+    }
   });
 });
