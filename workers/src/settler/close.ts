@@ -8,7 +8,7 @@ import { buildEpoch, manifestKey, readManifest } from "./build.ts";
 import { licenseFeesIn } from "./chain-reads.ts";
 import type { Manifest } from "./manifest.ts";
 import { type MeterDb, meterDatabases, scanRecords, tagRecords } from "./meters.ts";
-import { postedEpoch, sendSettle, settleArgs, settledLog } from "./post.ts";
+import { postedEpoch, SettleRejected, sendSettle, settleArgs, settledLog } from "./post.ts";
 import { markSettled } from "./record.ts";
 import { type SettlementSettings, type SettlerEnv, settlementSettings } from "./settings.ts";
 import { reopenVetoed } from "./veto.ts";
@@ -202,8 +202,13 @@ async function post(ctx: Ctx, row: EpochRow, manifest: Manifest): Promise<string
   } catch (err) {
     const raced = await recover();
     if (raced) return raced;
-    // The simulation reverted (e.g. escrow lowered by a withdrawal): rebuild from fresh chain state next time.
-    await update(ctx.env.DB, row.epoch_id, "built", { status: "assigned", error: String(err).slice(0, 500) });
+    // A rejected simulation broadcast nothing (e.g. escrow lowered by a withdrawal): rebuild from fresh chain
+    // state next time. A broadcast failure may still mine: keep the manifest, the next run checks the chain.
+    const rebuild = err instanceof SettleRejected;
+    await update(ctx.env.DB, row.epoch_id, "built", {
+      ...(rebuild ? { status: "assigned" } : {}),
+      error: String(err).slice(0, 500),
+    });
     throw err;
   }
   await ctx.options.afterSend?.(hash);

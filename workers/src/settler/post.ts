@@ -55,7 +55,15 @@ export async function settledLog(client: PublicClient, ledger: Address, epochId:
   return { txHash: log.transactionHash, blockNumber: log.blockNumber };
 }
 
-/** Simulates then sends `settleEpoch`; returns the transaction hash. A revert in simulation throws before sending. */
+/** Thrown when `settleEpoch` would revert: nothing was broadcast, so the epoch may be rebuilt. */
+export class SettleRejected extends Error {
+  override readonly name = "SettleRejected";
+}
+
+/**
+ * Simulates then sends `settleEpoch`; returns the transaction hash. A failed simulation throws SettleRejected;
+ * a failure while broadcasting throws as is (the transaction may or may not be on its way).
+ */
 export async function sendSettle(
   config: ChainConfig,
   client: PublicClient,
@@ -66,13 +74,18 @@ export async function sendSettle(
     throw new AppError("unavailable", "The settler key is not configured: set the secret SETTLER_PRIVATE_KEY.");
   }
   const account = privateKeyToAccount(privateKey as Hex);
-  const { request } = await client.simulateContract({
-    account,
-    address: config.contracts.epochLedger,
-    abi: epochLedgerAbi,
-    functionName: "settleEpoch",
-    args,
-  });
+  const simulated = await client
+    .simulateContract({
+      account,
+      address: config.contracts.epochLedger,
+      abi: epochLedgerAbi,
+      functionName: "settleEpoch",
+      args,
+    })
+    .catch((err: unknown) => {
+      const reason = (err as { shortMessage?: string }).shortMessage ?? String(err);
+      throw new SettleRejected(`settleEpoch(${args[0]}) would revert: ${reason}`, { cause: err });
+    });
   const wallet = createWalletClient({ account, chain: config.chain, transport: http(config.rpcUrl) });
-  return wallet.writeContract(request);
+  return wallet.writeContract(simulated.request);
 }
