@@ -223,4 +223,37 @@ describe("settlement end to end", () => {
     });
     expect(escrow?.b).toBe(onChain.toString());
   });
+  it("serves the operator close, epochs and manifests over HTTP with problem JSON errors", async () => {
+    const denied = await call("/admin/settlement/close", { method: "POST" });
+    expect(denied.status).toBe(401);
+    expect(denied.headers.get("content-type")).toContain("application/problem+json");
+    // The worker's own watermark trails by 60 s, so the records made just now wait for a later epoch.
+    const closed = await call("/admin/settlement/close", {
+      method: "POST",
+      headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` },
+    });
+    expect([200, 204]).toContain(closed.status);
+    const { epochs } = await expectJson<{ epochs: { epoch_id: number; status: string; root: string }[] }>(
+      await call("/settlement/epochs"),
+      200,
+    );
+    const latest = must(
+      epochs.find((e) => e.status === "settled"),
+      "settled epoch",
+    );
+    const manifest = await expectJson<{ root: string; epochId: number }>(
+      await call(`/settlement/epochs/${latest.epoch_id}/manifest`),
+      200,
+    );
+    expect(manifest).toMatchObject({ root: latest.root, epochId: latest.epoch_id });
+    const epoch = await client.readContract({
+      address: ledger,
+      abi: epochLedgerAbi,
+      functionName: "epochOf",
+      args: [BigInt(latest.epoch_id)],
+    });
+    expect(epoch.root).toBe(manifest.root);
+    expect((await call("/settlement/epochs/999999/manifest")).status).toBe(404);
+    expect((await call("/payouts/not-an-address")).status).toBe(400);
+  });
 });
