@@ -3,9 +3,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertPortFree, childEnv, freePort, repoRoot } from "../lib/processes.ts";
 import type { StackInfo } from "../lib/stack.ts";
+import { signIn } from "../tasks-demo.ts";
 
 type Run = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
 
@@ -94,6 +96,48 @@ describe("npm run dev", () => {
     expect(byId[stack.demo.datasetAssetId]).toBe("dataset");
   });
 
+  it("serves the demo model through the gateway to the openai SDK, metered", async () => {
+    const client = new OpenAI({ baseURL: `${stack.gatewayUrl}/v1`, apiKey: stack.demo.apiKey, maxRetries: 0 });
+    const completion = await client.chat.completions.create({
+      model: stack.demo.model,
+      messages: [{ role: "user", content: "one two three" }],
+    });
+    expect(completion.choices[0]?.message.content).toBeTruthy();
+    const stream = await client.chat.completions.create({
+      model: stack.demo.model,
+      messages: [{ role: "user", content: "stream me please" }],
+      stream: true,
+    });
+    let streamed = "";
+    for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? "";
+    expect(streamed.length).toBeGreaterThan(0);
+
+    const usage = await fetch(`${stack.gatewayUrl}/v1/usage`, {
+      headers: { authorization: `Bearer ${stack.demo.apiKey}` },
+    });
+    const records = ((await usage.json()) as { data: { input_tokens: number; output_tokens: number; cost: string }[] })
+      .data;
+    expect(records.length).toBeGreaterThanOrEqual(2);
+    const priceIn = BigInt(stack.demo.pricePerMTokIn);
+    const priceOut = BigInt(stack.demo.pricePerMTokOut);
+    for (const r of records) {
+      // Priced by the on-chain terms: ceil((in·pIn + out·pOut) / 1e6).
+      const exact = BigInt(r.input_tokens) * priceIn + BigInt(r.output_tokens) * priceOut;
+      expect(BigInt(r.cost)).toBe((exact + 999_999n) / 1_000_000n);
+    }
+  });
+
+  it("lets a demo annotator sign in and lease an item of the demo project", async () => {
+    const token = await signIn(stack.tasksUrl, stack.demo.annotatorKeys[0] as `0x${string}`);
+    const res = await fetch(`${stack.tasksUrl}/tasks/projects/${stack.demo.projectId}/claim`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(201);
+    const claim = (await res.json()) as { assignment: { id: string }; item: { id: string } };
+    expect(claim.assignment.id).toBeTruthy();
+  });
+
   it("stops every process on Ctrl-C and frees its ports", async () => {
     dev.child.kill("SIGINT");
     expect(await dev.exited).toBe(0);
@@ -110,6 +154,9 @@ describe("npm run dev", () => {
     const resumed = JSON.parse(readFileSync(path.join(stateDir, "stack.json"), "utf8")) as StackInfo;
     expect(resumed.contracts).toEqual(stack.contracts);
     expect(resumed.demo.modelAssetId).toBe(stack.demo.modelAssetId);
+    expect(resumed.demo.apiKey).toBe(stack.demo.apiKey);
+    expect(resumed.demo.licenseId).toBe(stack.demo.licenseId);
+    expect(resumed.demo.projectId).toBe(stack.demo.projectId);
   });
 });
 
