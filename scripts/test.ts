@@ -1,5 +1,5 @@
-// `npm test`: every suite in turn (contracts, schemas, workers in workerd, indexer on anvil, the dev stack
-// end to end), each runner's own output, then one line of totals. `npm test -- workers indexer` runs some.
+// `npm test`: every suite in turn (contracts, schemas, workers in workerd, indexer on anvil, the bench runner, the dev
+// stack end to end), each runner's own output, then one line of totals. `npm test -- workers indexer` runs some.
 import { spawn } from "node:child_process";
 import { childEnv, repoRoot } from "./lib/processes.ts";
 
@@ -28,6 +28,8 @@ const suites: Suite[] = [
   { name: "schemas", command: "vitest", args: ["run"], cwd: "schemas" },
   { name: "workers", command: "vitest", args: ["run"], cwd: "workers" },
   { name: "indexer", command: "vitest", args: ["run"], cwd: "indexer" },
+  // The bench runner at minimal size (the gas module, ≈10 s) and its statistics; benchmarks are `npm run bench`.
+  { name: "bench", command: "vitest", args: ["run", "--config", "bench/vitest.config.ts"] },
   { name: "e2e", command: "vitest", args: ["run", "--config", "scripts/vitest.config.ts"] },
 ];
 

@@ -12,6 +12,13 @@ export default defineConfig(async () => ({
       wrangler: { configPath: path.join(workers, "../wrangler.toml") },
       miniflare: {
         bindings: {
+          // Sizes chosen by bench/tasks.ts (full or --quick); defaults in the test.
+          ...Object.fromEntries(
+            ["BENCH_CLAIMS", "BENCH_ROUNDS", "BENCH_KS"].flatMap((name) => {
+              const value = process.env[name];
+              return value ? [[name, value]] : [];
+            }),
+          ),
           MIGRATIONS: {
             control: await readD1Migrations(path.join(migrations, "control")),
             meter: await readD1Migrations(path.join(migrations, "meter")),

@@ -14,7 +14,13 @@ export type Secrets = {
   SETTLER_PRIVATE_KEY?: string;
 };
 
+/** Vars only bench/ sets (`wrangler dev --var`); never in wrangler.toml. */
+export type BenchVars = {
+  /** Comma-separated upstream base URLs of the bare pass-through route (routes/bench.ts); honoured in `local` only. */
+  BENCH_UPSTREAMS?: string;
+};
+
 export type AppEnv = {
-  Bindings: Env & Secrets;
+  Bindings: Env & Secrets & BenchVars;
   Variables: RequestIdVariables & Partial<ApiKeyVariables & PayerSessionVariables & SessionVariables>;
 };
