@@ -10,6 +10,8 @@ export type Secrets = {
   ADMIN_TOKEN?: string;
   /** 0x-prefixed secp256k1 private key that signs usage receipts; required outside the local region. */
   GATEWAY_SIGNING_KEY?: string;
+  /** 0x-prefixed private key holding the ledger's settler role; signs `settleEpoch`. */
+  SETTLER_PRIVATE_KEY?: string;
 };
 
 /** Vars only bench/ sets (`wrangler dev --var`); never in wrangler.toml. */

@@ -140,3 +140,34 @@ export const payerSessions = sqliteTable("payer_sessions", {
   payer: text("payer").notNull(),
   expiresAt: integer("expires_at").notNull(),
 });
+
+/**
+ * The settler's state machine, one row per epoch it closes (docs/settlement.md): `assigned` (usage records
+ * tagged with the epoch id up to the watermark) → `built` (manifest in R2, root known) → `posted` (transaction
+ * sent) → `settled` (mined; holds marked settled). Ids are the ledger's epoch ids.
+ */
+export const settlementEpochs = sqliteTable(
+  "settlement_epochs",
+  {
+    epochId: integer("epoch_id").primaryKey(),
+    status: text("status").notNull(),
+    /** Usage records created before this instant (ms since 1970) are in the epoch unless carried over. */
+    watermark: integer("watermark").notNull(),
+    /** License fees held in blocks fromBlock..toBlock (inclusive) are attributed in this epoch. */
+    fromBlock: integer("from_block").notNull(),
+    toBlock: integer("to_block").notNull(),
+    manifestKey: text("manifest_key"),
+    root: text("root"),
+    usageDigest: text("usage_digest"),
+    recordCount: integer("record_count"),
+    payerCount: integer("payer_count"),
+    /** Payer/token pairs whose escrow could not cover their charges; their records wait for a later epoch. */
+    shortfallCount: integer("shortfall_count"),
+    txHash: text("tx_hash"),
+    blockNumber: integer("block_number"),
+    error: text("error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("settlement_epochs_status").on(t.status)],
+);

@@ -32,6 +32,14 @@ export const usageRecords = sqliteTable(
     /** The signed usage receipt: canonical JSON payload and its EIP-191 signature. */
     receipt: text("receipt").notNull(),
     signature: text("signature").notNull(),
+    /**
+     * The settlement epoch this record is assigned to (null: not yet). Settled once that epoch is recorded as
+     * settled in the control database's `settlement_epochs`; see docs/settlement.md.
+     */
+    epochId: integer("epoch_id"),
   },
-  (t) => [index("usage_records_payer_created").on(t.payer, t.createdAt)],
+  (t) => [
+    index("usage_records_payer_created").on(t.payer, t.createdAt),
+    index("usage_records_epoch_created").on(t.epochId, t.createdAt),
+  ],
 );

@@ -26,7 +26,8 @@ import { timingSafeEqual } from "../gateway/crypto.ts";
 import { createKey, keyView, listKeys, revokeKey } from "../gateway/keys.ts";
 import { validate } from "../validate.ts";
 
-const adminAuth = createMiddleware<AppEnv>(async (c, next) => {
+/** Requires `Authorization: Bearer $ADMIN_TOKEN`. */
+export const adminAuth = createMiddleware<AppEnv>(async (c, next) => {
   const expected = c.env.ADMIN_TOKEN;
   if (!expected) throw new AppError("forbidden", "The admin API is disabled: ADMIN_TOKEN is not set.");
   const token = bearerToken(c.req.header("authorization"));
