@@ -3,7 +3,7 @@ import { type Hex, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
 
-async function api<T>(
+export async function api<T>(
   url: string,
   init: RequestInit & { token?: string; json?: unknown } = {},
 ): Promise<{ status: number; body: T }> {
@@ -75,7 +75,8 @@ export async function seedTasksDemo(p: SeedTasksDemoParameters): Promise<{ proje
   return { projectId: project.id };
 }
 
-async function work(tasksUrl: string, key: Hex, projectId: string): Promise<number> {
+/** Claims and labels items of `projectId` as the annotator `key` until none is left; returns how many. */
+export async function work(tasksUrl: string, key: Hex, projectId: string): Promise<number> {
   const token = await signIn(tasksUrl, key);
   let done = 0;
   for (;;) {

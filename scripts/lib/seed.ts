@@ -1,5 +1,6 @@
 // Demo data for the local stack: assets, terms, escrow and a license on-chain, then the gateway's model,
-// route and API key, then an annotation project. Idempotent: a resumed stack reuses what it finds.
+// route and API key, then an annotation project whose labelled work is committed as the dataset's split.
+// Idempotent: a resumed stack reuses what it finds.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Deployment } from "@tributary/schemas/deployment";
@@ -8,6 +9,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { seedGateway } from "../seed-gateway.ts";
 import { seedTasksDemo, signIn } from "../tasks-demo.ts";
 import { anvilKeys } from "./chain.ts";
+import { seedAnnotations } from "./seed-annotations.ts";
 import { type ChainDemo, seedChainDemo } from "./seed-chain.ts";
 
 /** The demo credentials and ids printed by `npm run dev` and stored in stack.json. */
@@ -21,6 +23,8 @@ export type DemoData = ChainDemo & {
   annotatorKeys: Hex[];
   /** The demo annotation project of the dataset. */
   projectId: string;
+  /** Root of the dataset's contributor split on-chain: the demo annotators' exported weights. */
+  datasetSplitRoot: Hex;
 };
 
 export type SeedParameters = {
@@ -68,12 +72,24 @@ export async function seedDemo(p: SeedParameters): Promise<DemoData> {
     ({ projectId } = await seedTasksDemo({ tasksUrl: p.gatewayUrl, ownerKey, datasetId: chain.datasetAssetId }));
   }
 
+  const annotatorKeys: Hex[] = [anvilKeys[2], anvilKeys[3], anvilKeys[4]];
+  const { splitRoot } = await seedAnnotations({
+    tasksUrl: p.gatewayUrl,
+    rpcUrl: p.rpcUrl,
+    deployment: p.deployment,
+    ownerKey,
+    annotatorKeys,
+    datasetId: chain.datasetAssetId,
+    projectId,
+  });
+
   const demo: DemoData = {
     ...chain,
+    datasetSplitRoot: splitRoot,
     model: demoModelName,
     apiKey,
     payer,
-    annotatorKeys: [anvilKeys[2], anvilKeys[3], anvilKeys[4]],
+    annotatorKeys,
     projectId,
   };
   writeFileSync(file, `${JSON.stringify(demo, null, 2)}\n`);

@@ -3,7 +3,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import { mockERC20Abi } from "@tributary/schemas/abis";
 import OpenAI from "openai";
+import { createPublicClient, type Hex, http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertPortFree, childEnv, freePort, repoRoot } from "../lib/processes.ts";
 import type { StackInfo } from "../lib/stack.ts";
@@ -18,6 +21,25 @@ function runDev(args: string[]): Run {
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { child, output: () => output, exited };
+}
+
+/** Runs one of the repository's CLI scripts to completion. */
+async function runScript(script: string, args: string[], env: Record<string, string>) {
+  const child = spawn("node", [script, ...args], { cwd: repoRoot, env: childEnv(env), stdio: "pipe" });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  return { code, output };
+}
+
+async function rpc(rpcUrl: string, method: string, params: unknown[]) {
+  const res = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  return ((await res.json()) as { result: unknown }).result;
 }
 
 async function untilOutput(run: Run, text: string, timeoutMs: number) {
@@ -136,6 +158,42 @@ describe("npm run dev", () => {
     expect(res.status).toBe(201);
     const claim = (await res.json()) as { assignment: { id: string }; item: { id: string } };
     expect(claim.assignment.id).toBeTruthy();
+  });
+
+  it("settles the calls and pays a demo annotator exactly the claimable amount, verifiably", async () => {
+    const env = { STACK_DIR: stateDir };
+    const settled = await runScript("scripts/settle.ts", [], env);
+    expect(settled.code, settled.output).toBe(0);
+    const epochId = Number(settled.output.match(/Epoch (\d+) settled/)?.[1]);
+    expect(epochId).toBeGreaterThan(0);
+
+    // The local chain's challenge period is 60 s: move anvil past it instead of waiting.
+    await rpc(stack.rpcUrl, "evm_increaseTime", [61]);
+    await rpc(stack.rpcUrl, "evm_mine", []);
+
+    const annotatorKey = stack.demo.annotatorKeys[0] as Hex;
+    const annotator = privateKeyToAccount(annotatorKey).address;
+    const client = createPublicClient({ transport: http(stack.rpcUrl) });
+    const balanceOf = () =>
+      client.readContract({
+        address: stack.demo.token,
+        abi: mockERC20Abi,
+        functionName: "balanceOf",
+        args: [annotator],
+      });
+    const before = await balanceOf();
+    const claimed = await runScript("scripts/claim.ts", ["--private-key", annotatorKey], env);
+    expect(claimed.code, claimed.output).toBe(0);
+    const payouts = (await (await fetch(`${stack.gatewayUrl}/payouts/${annotator}`)).json()) as {
+      payouts: { token: string; cumulative: string; claimed: string; claimable: string }[];
+    };
+    const payout = payouts.payouts.find((p) => p.token.toLowerCase() === stack.demo.token.toLowerCase());
+    expect(BigInt(payout?.cumulative ?? 0)).toBeGreaterThan(0n);
+    expect(payout?.claimable).toBe("0");
+    expect((await balanceOf()) - before).toBe(BigInt(payout?.cumulative ?? -1));
+
+    const verified = await runScript("scripts/verify-epoch.ts", [String(epochId)], env);
+    expect(verified.code, verified.output).toBe(0);
   });
 
   it("stops every process on Ctrl-C and frees its ports", async () => {
