@@ -1,6 +1,6 @@
-// The shape every benchmark reports, so `npm run bench` can print and store results uniformly.
+// The shape every benchmark module returns and bench/run.ts writes to bench/results.json.
 
-/** One measured number, optionally against a baseline (`ratio` = value / baseline.value). */
+/** One measured figure, optionally beside the baseline it was measured against in the same run. */
 export type BenchResult = {
   metric: string;
   value: number;
@@ -8,4 +8,9 @@ export type BenchResult = {
   baseline?: { name: string; value: number };
   ratio?: number;
   parameters: Record<string, unknown>;
+};
+
+/** What a metric module (bench/<name>.ts) exports. */
+export type BenchModule = {
+  run({ quick }: { quick: boolean }): Promise<BenchResult[]>;
 };

@@ -1,7 +1,8 @@
 // `npm run dev`: the whole stack on one machine, offline, with demo data. Ctrl-C stops everything.
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { missingDependency } from "./lib/dependencies.ts";
 import { repoRoot } from "./lib/processes.ts";
 import { Stack, type StackInfo, type StackOptions, startStack } from "./lib/stack.ts";
 
@@ -60,17 +61,8 @@ function parse(): StackOptions & { fresh: boolean; exitWhenReady: boolean } {
 class UsageError extends Error {}
 
 function checkDependencies() {
-  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
-  if (major < 22 || (major === 22 && minor < 12)) {
-    throw new Error(
-      `Node ${process.versions.node} is too old: run through npm (npm run dev), which uses the Node 22 npm installed.`,
-    );
-  }
-  for (const tool of ["anvil", "forge", "wrangler", "ponder"]) {
-    if (!existsSync(path.join(repoRoot, "node_modules/.bin", tool))) {
-      throw new Error(`Missing dependency: ${tool} is not installed. Run \`npm install\` first.`);
-    }
-  }
+  const missing = missingDependency(path.join(repoRoot, "node_modules/.bin"));
+  if (missing) throw new Error(missing);
 }
 
 function printSummary(info: StackInfo, stateDir: string) {
@@ -83,7 +75,9 @@ function printSummary(info: StackInfo, stateDir: string) {
     ["model server", info.modelServerUrl],
     ...Object.entries(info.contracts).map(([name, address]): [string, string] => [name, address]),
     ["demo model", info.demo.model],
+    ["demo API key", info.demo.apiKey],
     ["demo payer", info.demo.payer],
+    ["demo project", info.demo.projectId],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(

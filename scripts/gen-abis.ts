@@ -1,4 +1,5 @@
-// Generates schemas/src/abis/<Name>.ts from forge's artifacts of every contract in contracts/src.
+// Generates schemas/src/abis/<Name>.ts from forge's artifacts of every deployable contract and library in
+// contracts/src.
 // `--check` fails instead of writing when a committed ABI is stale. Never edit the output by hand.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -8,7 +9,11 @@ const outDir = path.join(root, "contracts/out");
 const abiDir = path.join(root, "schemas/src/abis");
 const check = process.argv.includes("--check");
 
-type Artifact = { abi: unknown[]; metadata?: { settings?: { compilationTarget?: Record<string, string> } } };
+type Artifact = {
+  abi: unknown[];
+  bytecode?: { object?: string };
+  metadata?: { settings?: { compilationTarget?: Record<string, string> } };
+};
 
 const camel = (name: string) => name[0]?.toLowerCase() + name.slice(1);
 
@@ -22,7 +27,9 @@ function collect(): Map<string, string> {
       const artifact = JSON.parse(readFileSync(path.join(outDir, dir, file), "utf8")) as Artifact;
       const target = Object.entries(artifact.metadata?.settings?.compilationTarget ?? {})[0];
       const [source, name] = target ?? [];
-      if (!source?.startsWith("contracts/src/") || !name || artifact.abi.length === 0) continue;
+      // Abstract bases and interfaces have no bytecode: their ABIs are inside the contracts that use them.
+      const deployable = (artifact.bytecode?.object ?? "0x") !== "0x";
+      if (!source?.startsWith("contracts/src/") || !name || artifact.abi.length === 0 || !deployable) continue;
       names.push(name);
       files.set(
         `${name}.ts`,

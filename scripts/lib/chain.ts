@@ -9,14 +9,17 @@ import { childEnv, type Managed, repoRoot, start, waitUntil } from "./processes.
 
 const run = promisify(execFile);
 
-/** anvil's first default accounts (mnemonic "test test … junk"): for local chains only. */
+/** anvil's default mnemonic: its accounts are funded on every local chain. Never use it elsewhere. */
+export const anvilMnemonic = "test test test test test test test test test test test junk";
+
+/** Private keys of anvil's first accounts (derived from `anvilMnemonic`; a test checks they match). */
 export const anvilKeys = [
   "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
   "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-  "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804da5ab365",
+  "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
   "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
-  "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733555f46d1bd6ac9b3",
-  "0x8b3a350cf5c34c9194ca85829a2d0ec3153be0318b5e2d3348e872092edffba6",
+  "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+  "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
 ] as const satisfies readonly `0x${string}`[];
 
 export type Anvil = Managed & { rpcUrl: string };

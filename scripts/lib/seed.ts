@@ -1,21 +1,30 @@
-// Demo data for the local stack: assets on-chain, then what the gateway and tasks need to serve them.
-// Idempotent: a second `npm run dev` finds everything in place and seeds nothing twice.
+// Demo data for the local stack: assets, terms, escrow and a license on-chain, then the gateway's model,
+// route and API key, then an annotation project whose labelled work is committed as the dataset's split.
+// Idempotent: a resumed stack reuses what it finds.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { assetRegistryAbi } from "@tributary/schemas/abis";
 import type { Deployment } from "@tributary/schemas/deployment";
-import { createPublicClient, createWalletClient, http, keccak256, stringToHex, zeroAddress } from "viem";
+import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { foundry } from "viem/chains";
+import { seedGateway } from "../seed-gateway.ts";
+import { seedTasksDemo, signIn } from "../tasks-demo.ts";
 import { anvilKeys } from "./chain.ts";
+import { seedAnnotations } from "./seed-annotations.ts";
+import { type ChainDemo, seedChainDemo } from "./seed-chain.ts";
 
 /** The demo credentials and ids printed by `npm run dev` and stored in stack.json. */
-export type DemoData = {
+export type DemoData = ChainDemo & {
+  /** Model name to pass as `model` to the gateway. */
   model: string;
-  modelAssetId: `0x${string}`;
-  datasetAssetId: `0x${string}`;
-  payer: `0x${string}`;
-  annotatorKeys: `0x${string}`[];
+  /** A payer API key for the gateway (`Authorization: Bearer …`). */
+  apiKey: string;
+  payer: Hex;
+  /** Private keys of demo annotators (anvil accounts), for signing in to /tasks. */
+  annotatorKeys: Hex[];
+  /** The demo annotation project of the dataset. */
+  projectId: string;
+  /** Root of the dataset's contributor split on-chain: the demo annotators' exported weights. */
+  datasetSplitRoot: Hex;
 };
 
 export type SeedParameters = {
@@ -25,57 +34,88 @@ export type SeedParameters = {
   gatewayUrl: string;
   adminToken: string;
   modelServerUrl: string;
-  ownerKey: `0x${string}`;
 };
 
 export const demoModelName = "tributary-demo";
+const ownerKey = anvilKeys[0];
+const payerKey = anvilKeys[1];
 
 export async function seedDemo(p: SeedParameters): Promise<DemoData> {
   const file = path.join(p.stateDir, "demo.json");
-  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Partial<DemoData>) : {};
-  const owner = privateKeyToAccount(p.ownerKey);
-  const chain = { ...foundry, rpcUrls: { default: { http: [p.rpcUrl] } } };
-  const publicClient = createPublicClient({ chain, transport: http(p.rpcUrl) });
-  const wallet = createWalletClient({ account: owner, chain, transport: http(p.rpcUrl) });
-  const registry = p.deployment.contracts.AssetRegistry?.address;
-  if (!registry) throw new Error("The deployment has no AssetRegistry.");
+  const saved = readSaved(file);
+  const payer = privateKeyToAccount(payerKey).address;
 
-  const registerOnce = async (name: string, kind: number, uri: string) => {
-    const salt = keccak256(stringToHex(name));
-    const id = await publicClient.readContract({
-      address: registry,
-      abi: assetRegistryAbi,
-      functionName: "assetIdOf",
-      args: [owner.address, salt],
-    });
-    const existing = await publicClient.readContract({
-      address: registry,
-      abi: assetRegistryAbi,
-      functionName: "assetOf",
-      args: [id],
-    });
-    if (existing.owner === zeroAddress) {
-      const hash = await wallet.writeContract({
-        address: registry,
-        abi: assetRegistryAbi,
-        functionName: "register",
-        args: [salt, kind, keccak256(stringToHex(uri)), uri],
-      });
-      await publicClient.waitForTransactionReceipt({ hash });
-    }
-    return id;
-  };
-  const datasetAssetId = await registerOnce("demo-dataset", 0, "ipfs://tributary/demo-dataset");
-  const modelAssetId = await registerOnce("demo-model", 1, "ipfs://tributary/demo-model");
+  const chain = await seedChainDemo({ rpcUrl: p.rpcUrl, deployment: p.deployment, ownerKey, payerKey, saved });
+
+  let apiKey = saved.apiKey;
+  if (!apiKey || !(await keyWorks(p.gatewayUrl, apiKey))) {
+    ({ apiKey } = await seedGateway({
+      gatewayUrl: p.gatewayUrl,
+      adminToken: p.adminToken,
+      model: demoModelName,
+      assetId: chain.modelAssetId,
+      upstreamBaseUrl: `${p.modelServerUrl}/v1`,
+      termsId: chain.termsId,
+      token: chain.token,
+      pricePerMTokIn: BigInt(chain.pricePerMTokIn),
+      pricePerMTokOut: BigInt(chain.pricePerMTokOut),
+      licenseId: chain.licenseId,
+      payer,
+      licenseExpiresAt: new Date(chain.licenseExpiresAt),
+      escrow: BigInt(chain.escrow),
+      keyName: "demo",
+    }));
+  }
+
+  let projectId = saved.projectId;
+  if (!projectId || !(await projectExists(p.gatewayUrl, projectId))) {
+    ({ projectId } = await seedTasksDemo({ tasksUrl: p.gatewayUrl, ownerKey, datasetId: chain.datasetAssetId }));
+  }
+
+  const annotatorKeys: Hex[] = [anvilKeys[2], anvilKeys[3], anvilKeys[4]];
+  const { splitRoot } = await seedAnnotations({
+    tasksUrl: p.gatewayUrl,
+    rpcUrl: p.rpcUrl,
+    deployment: p.deployment,
+    ownerKey,
+    annotatorKeys,
+    datasetId: chain.datasetAssetId,
+    projectId,
+  });
 
   const demo: DemoData = {
-    ...saved,
+    ...chain,
+    datasetSplitRoot: splitRoot,
     model: demoModelName,
-    modelAssetId,
-    datasetAssetId,
-    payer: privateKeyToAccount(anvilKeys[1]).address,
-    annotatorKeys: [anvilKeys[2], anvilKeys[3], anvilKeys[4]],
+    apiKey,
+    payer,
+    annotatorKeys,
+    projectId,
   };
   writeFileSync(file, `${JSON.stringify(demo, null, 2)}\n`);
   return demo;
+}
+
+/** The demo ids of an earlier run; an unreadable file only means seeding checks everything again. */
+function readSaved(file: string): Partial<DemoData> {
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Partial<DemoData>;
+  } catch {
+    return {};
+  }
+}
+
+async function keyWorks(gatewayUrl: string, apiKey: string): Promise<boolean> {
+  const res = await fetch(`${gatewayUrl}/v1/models`, { headers: { authorization: `Bearer ${apiKey}` } });
+  await res.body?.cancel();
+  return res.ok;
+}
+
+/** Whether the saved project is still in the tasks database (it is gone after a reset of the worker state). */
+async function projectExists(tasksUrl: string, projectId: string): Promise<boolean> {
+  const token = await signIn(tasksUrl, ownerKey);
+  const res = await fetch(`${tasksUrl}/tasks/projects/${projectId}`, { headers: { authorization: `Bearer ${token}` } });
+  await res.body?.cancel();
+  return res.ok;
 }

@@ -2,6 +2,7 @@
 // worker, indexer, demo data. Used by `npm run dev` and the end-to-end test.
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { Deployment } from "@tributary/schemas/deployment";
 import { startModelServer } from "../model-server.ts";
 import { anvilKeys, ensureDeployed, startAnvil } from "./chain.ts";
 import { startIndexer } from "./indexer.ts";
@@ -41,6 +42,20 @@ export class Stack {
   async stop(): Promise<void> {
     for (const { stop } of this.#stops.splice(0).reverse()) await stop().catch(() => {});
   }
+}
+
+/** The worker variables naming the deployed contracts (workers/src/chain/config.ts). */
+function contractVars(deployment: Deployment): Record<string, string> {
+  const address = (name: string) => {
+    const contract = deployment.contracts[name];
+    if (!contract) throw new Error(`The deployment has no ${name}; redeploy with \`npm run dev -- --fresh\`.`);
+    return contract.address;
+  };
+  return {
+    ASSET_REGISTRY_ADDRESS: address("AssetRegistry"),
+    LICENSING_ADDRESS: address("Licensing"),
+    EPOCH_LEDGER_ADDRESS: address("EpochLedger"),
+  };
 }
 
 /** The genesis timestamp of the local chain: kept in the state folder so a resumed chain keeps its hashes. */
@@ -113,7 +128,18 @@ export async function startStack(options: StackOptions, stack = new Stack()): Pr
   const worker = await startWorker({
     port: ports.gateway,
     persistTo,
-    vars: { ADMIN_TOKEN: adminToken, CHAIN_RPC_URL: anvil.rpcUrl, MODEL_SERVER_URL: model.url },
+    vars: {
+      ADMIN_TOKEN: adminToken,
+      CHAIN_ID: String(deployment.chainId),
+      CHAIN_RPC_URL: anvil.rpcUrl,
+      ...contractVars(deployment),
+      // anvil's first account deployed the contracts and holds the settler role on the local chain.
+      SETTLER_PRIVATE_KEY: anvilKeys[0],
+      // Signs usage receipts; an account of its own so receipts are not confused with the demo payer's.
+      GATEWAY_SIGNING_KEY: anvilKeys[5],
+      // The settler takes every record made before the close (no watermark lag), so `npm run settle` sees them.
+      SETTLEMENT_LAG_SECONDS: "0",
+    },
     onOutput: logTo("wrangler"),
   });
   stack.add("worker", worker.stop);
@@ -128,6 +154,8 @@ export async function startStack(options: StackOptions, stack = new Stack()): Pr
     deploymentsDir,
     schema: "tributary",
     pgliteDir,
+    // The worker serves /settlement/epochs/:id/manifest, which reconciliation and payouts read.
+    settlerUrl: worker.url,
     onOutput: logTo("ponder"),
   });
   stack.add("indexer", indexer.stop);
@@ -140,7 +168,6 @@ export async function startStack(options: StackOptions, stack = new Stack()): Pr
     gatewayUrl: worker.url,
     adminToken,
     modelServerUrl: model.url,
-    ownerKey: anvilKeys[0],
   });
 
   const info: StackInfo = {

@@ -3,9 +3,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import { mockERC20Abi } from "@tributary/schemas/abis";
+import OpenAI from "openai";
+import { createPublicClient, type Hex, http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertPortFree, childEnv, freePort, repoRoot } from "../lib/processes.ts";
 import type { StackInfo } from "../lib/stack.ts";
+import { signIn } from "../tasks-demo.ts";
 
 type Run = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
 
@@ -16,6 +21,25 @@ function runDev(args: string[]): Run {
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { child, output: () => output, exited };
+}
+
+/** Runs one of the repository's CLI scripts to completion. */
+async function runScript(script: string, args: string[], env: Record<string, string>) {
+  const child = spawn("node", [script, ...args], { cwd: repoRoot, env: childEnv(env), stdio: "pipe" });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  return { code, output };
+}
+
+async function rpc(rpcUrl: string, method: string, params: unknown[]) {
+  const res = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  return ((await res.json()) as { result: unknown }).result;
 }
 
 async function untilOutput(run: Run, text: string, timeoutMs: number) {
@@ -94,6 +118,84 @@ describe("npm run dev", () => {
     expect(byId[stack.demo.datasetAssetId]).toBe("dataset");
   });
 
+  it("serves the demo model through the gateway to the openai SDK, metered", async () => {
+    const client = new OpenAI({ baseURL: `${stack.gatewayUrl}/v1`, apiKey: stack.demo.apiKey, maxRetries: 0 });
+    const completion = await client.chat.completions.create({
+      model: stack.demo.model,
+      messages: [{ role: "user", content: "one two three" }],
+    });
+    expect(completion.choices[0]?.message.content).toBeTruthy();
+    const stream = await client.chat.completions.create({
+      model: stack.demo.model,
+      messages: [{ role: "user", content: "stream me please" }],
+      stream: true,
+    });
+    let streamed = "";
+    for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? "";
+    expect(streamed.length).toBeGreaterThan(0);
+
+    const usage = await fetch(`${stack.gatewayUrl}/v1/usage`, {
+      headers: { authorization: `Bearer ${stack.demo.apiKey}` },
+    });
+    const records = ((await usage.json()) as { data: { input_tokens: number; output_tokens: number; cost: string }[] })
+      .data;
+    expect(records.length).toBeGreaterThanOrEqual(2);
+    const priceIn = BigInt(stack.demo.pricePerMTokIn);
+    const priceOut = BigInt(stack.demo.pricePerMTokOut);
+    for (const r of records) {
+      // Priced by the on-chain terms: ceil((in·pIn + out·pOut) / 1e6).
+      const exact = BigInt(r.input_tokens) * priceIn + BigInt(r.output_tokens) * priceOut;
+      expect(BigInt(r.cost)).toBe((exact + 999_999n) / 1_000_000n);
+    }
+  });
+
+  it("lets a demo annotator sign in and lease an item of the demo project", async () => {
+    const token = await signIn(stack.tasksUrl, stack.demo.annotatorKeys[0] as `0x${string}`);
+    const res = await fetch(`${stack.tasksUrl}/tasks/projects/${stack.demo.projectId}/claim`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(201);
+    const claim = (await res.json()) as { assignment: { id: string }; item: { id: string } };
+    expect(claim.assignment.id).toBeTruthy();
+  });
+
+  it("settles the calls and pays a demo annotator exactly the claimable amount, verifiably", async () => {
+    const env = { STACK_DIR: stateDir };
+    const settled = await runScript("scripts/settle.ts", [], env);
+    expect(settled.code, settled.output).toBe(0);
+    const epochId = Number(settled.output.match(/Epoch (\d+) settled/)?.[1]);
+    expect(epochId).toBeGreaterThan(0);
+
+    // The local chain's challenge period is 60 s: move anvil past it instead of waiting.
+    await rpc(stack.rpcUrl, "evm_increaseTime", [61]);
+    await rpc(stack.rpcUrl, "evm_mine", []);
+
+    const annotatorKey = stack.demo.annotatorKeys[0] as Hex;
+    const annotator = privateKeyToAccount(annotatorKey).address;
+    const client = createPublicClient({ transport: http(stack.rpcUrl) });
+    const balanceOf = () =>
+      client.readContract({
+        address: stack.demo.token,
+        abi: mockERC20Abi,
+        functionName: "balanceOf",
+        args: [annotator],
+      });
+    const before = await balanceOf();
+    const claimed = await runScript("scripts/claim.ts", ["--private-key", annotatorKey], env);
+    expect(claimed.code, claimed.output).toBe(0);
+    const payouts = (await (await fetch(`${stack.gatewayUrl}/payouts/${annotator}`)).json()) as {
+      payouts: { token: string; cumulative: string; claimed: string; claimable: string }[];
+    };
+    const payout = payouts.payouts.find((p) => p.token.toLowerCase() === stack.demo.token.toLowerCase());
+    expect(BigInt(payout?.cumulative ?? 0)).toBeGreaterThan(0n);
+    expect(payout?.claimable).toBe("0");
+    expect((await balanceOf()) - before).toBe(BigInt(payout?.cumulative ?? -1));
+
+    const verified = await runScript("scripts/verify-epoch.ts", [String(epochId)], env);
+    expect(verified.code, verified.output).toBe(0);
+  });
+
   it("stops every process on Ctrl-C and frees its ports", async () => {
     dev.child.kill("SIGINT");
     expect(await dev.exited).toBe(0);
@@ -110,6 +212,9 @@ describe("npm run dev", () => {
     const resumed = JSON.parse(readFileSync(path.join(stateDir, "stack.json"), "utf8")) as StackInfo;
     expect(resumed.contracts).toEqual(stack.contracts);
     expect(resumed.demo.modelAssetId).toBe(stack.demo.modelAssetId);
+    expect(resumed.demo.apiKey).toBe(stack.demo.apiKey);
+    expect(resumed.demo.licenseId).toBe(stack.demo.licenseId);
+    expect(resumed.demo.projectId).toBe(stack.demo.projectId);
   });
 });
 

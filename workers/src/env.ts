@@ -1,7 +1,26 @@
 // The one typed environment of the worker: bindings from wrangler.toml plus per-request variables.
 import type { RequestIdVariables } from "hono/request-id";
+import type { ApiKeyVariables } from "./gateway/auth.ts";
+import type { PayerSessionVariables } from "./gateway/siwe.ts";
+import type { SessionVariables } from "./tasks/session.ts";
+
+/** Secrets set with `wrangler secret put` (or .dev.vars locally); upstream keys are looked up by route secret name. */
+export type Secrets = {
+  /** Bearer token of the operator admin API. */
+  ADMIN_TOKEN?: string;
+  /** 0x-prefixed secp256k1 private key that signs usage receipts; required outside the local region. */
+  GATEWAY_SIGNING_KEY?: string;
+  /** 0x-prefixed private key holding the ledger's settler role; signs `settleEpoch`. */
+  SETTLER_PRIVATE_KEY?: string;
+};
+
+/** Vars only bench/ sets (`wrangler dev --var`); never in wrangler.toml. */
+export type BenchVars = {
+  /** Comma-separated upstream base URLs of the bare pass-through route (routes/bench.ts); honoured in `local` only. */
+  BENCH_UPSTREAMS?: string;
+};
 
 export type AppEnv = {
-  Bindings: Env;
-  Variables: RequestIdVariables;
+  Bindings: Env & Secrets & BenchVars;
+  Variables: RequestIdVariables & Partial<ApiKeyVariables & PayerSessionVariables & SessionVariables>;
 };

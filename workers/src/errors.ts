@@ -5,19 +5,27 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 export const errorStatus = {
   invalid_request: 400,
   unauthorized: 401,
+  invalid_api_key: 401,
   insufficient_quota: 402,
   forbidden: 403,
   not_found: 404,
+  model_not_found: 404,
   conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
+  rate_limit_exceeded: 429,
   upstream_error: 502,
   unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof errorStatus;
 
-/** What a client may act on: the offending parameter, when to retry. */
-export type AppErrorDetails = { param?: string; retryAfterSeconds?: number };
+/** One failed check of a request, for the `errors` list of problem JSON. */
+export type FieldError = { path: string; message: string };
+
+/** What a client may act on: the offending parameter, when to retry, every failed check. */
+export type AppErrorDetails = { param?: string; retryAfterSeconds?: number; errors?: FieldError[] };
 
 /** An error meant for the client: its message is shown, its cause only logged. */
 export class AppError extends Error {

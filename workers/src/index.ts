@@ -1,18 +1,37 @@
-// The worker: global middleware, one sub-app per surface, one error handler.
+// The worker: global middleware, one sub-app per surface, one error handler, and the cron jobs.
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env.ts";
 import { AppError } from "./errors.ts";
 import { renderError } from "./render-error.ts";
+import { admin } from "./routes/admin.ts";
+import { bench } from "./routes/bench.ts";
+import { docs } from "./routes/docs.ts";
 import { health } from "./routes/health.ts";
+import { keys } from "./routes/keys.ts";
+import { openai } from "./routes/openai.ts";
+import { payouts, settlement, settlementAdmin } from "./routes/settlement.ts";
+import { tasks } from "./routes/tasks.ts";
+import { usage } from "./routes/usage.ts";
+import { scheduled } from "./scheduled.ts";
 
 const app = new Hono<AppEnv>();
 
 app.use(requestId());
 app.use(secureHeaders());
 app.route("/health", health);
+app.route("/v1", openai);
+app.route("/v1", usage);
+app.route("/v1", keys);
+app.route("/admin/settlement", settlementAdmin);
+app.route("/admin", admin);
+app.route("/settlement", settlement);
+app.route("/payouts", payouts);
+app.route("/tasks", tasks);
+app.route("/bench", bench);
+app.route("/", docs);
 app.onError(renderError);
 app.notFound((c) => renderError(new AppError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c));
 
-export default app;
+export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<AppEnv["Bindings"]>;

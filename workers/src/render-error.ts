@@ -7,11 +7,16 @@ import { AppError, type ErrorCode } from "./errors.ts";
 const openAiType: Record<ErrorCode, string> = {
   invalid_request: "invalid_request_error",
   unauthorized: "invalid_request_error",
+  invalid_api_key: "invalid_request_error",
   insufficient_quota: "insufficient_quota",
   forbidden: "invalid_request_error",
   not_found: "invalid_request_error",
+  model_not_found: "invalid_request_error",
   conflict: "invalid_request_error",
+  payload_too_large: "invalid_request_error",
+  unsupported_media_type: "invalid_request_error",
   rate_limited: "requests",
+  rate_limit_exceeded: "requests",
   upstream_error: "server_error",
   unavailable: "server_error",
 };
@@ -19,7 +24,12 @@ const openAiType: Record<ErrorCode, string> = {
 function toAppError(err: Error, requestId: string): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof HTTPException && err.status < 500) {
-    return new AppError(err.status === 401 ? "unauthorized" : "invalid_request", err.message, {}, { cause: err });
+    const byStatus: Partial<Record<number, ErrorCode>> = {
+      401: "unauthorized",
+      413: "payload_too_large",
+      415: "unsupported_media_type",
+    };
+    return new AppError(byStatus[err.status] ?? "invalid_request", err.message, {}, { cause: err });
   }
   console.error(JSON.stringify({ level: "error", requestId, message: err.message, stack: err.stack }));
   return new InternalError(err);
@@ -58,6 +68,7 @@ export function renderError(err: Error, c: Context<AppEnv>): Response {
     instance: c.req.path,
     requestId,
     ...(error.details.param ? { param: error.details.param } : {}),
+    ...(error.details.errors ? { errors: error.details.errors } : {}),
   };
   return c.body(JSON.stringify(problem), error.status, { ...headers, "content-type": "application/problem+json" });
 }

@@ -43,8 +43,6 @@ export async function runScenario(chain: Chain, c: Contracts) {
   ];
   const { registry, licensing, ledger } = c;
   const token = c.token.toLowerCase() as Hex;
-  // Some keys of scripts/lib/chain.ts are not anvil's funded defaults: give every account gas money.
-  for (const account of accounts) await chain.testClient.setBalance({ address: account.address, value: 10n ** 21n });
 
   // Assets: a dataset and a model, one metadata update, both kinds of split, one lineage edge.
   const datasetSalt = keccak256(stringToHex("scenario-dataset"));

@@ -1,2 +1,173 @@
-// D1 tables of the control database (binding DB): API keys, models, routes, synced licenses and escrow.
-export {};
+// D1 tables of the control database (binding DB): keys, models, routes, synced licenses and escrow, spend holds.
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** Money columns hold integer base units of the payment token (SQLite INTEGER, 64-bit); read them with CAST(... AS TEXT). */
+
+/** API keys: only the SHA-256 of the secret is stored; `prefix` is the recognisable start shown in listings. */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    hash: text("hash").notNull(),
+    prefix: text("prefix").notNull(),
+    name: text("name").notNull().default(""),
+    payer: text("payer").notNull(),
+    /** JSON array of model names, or null for every model the payer holds a license for. */
+    models: text("models"),
+    rpm: integer("rpm"),
+    tpm: integer("tpm"),
+    /** Spend per UTC day in base units of the payment token, or null for no daily cap. */
+    dailySpendLimit: integer("daily_spend_limit"),
+    expiresAt: integer("expires_at"),
+    revokedAt: integer("revoked_at"),
+    createdAt: integer("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+  },
+  (t) => [uniqueIndex("api_keys_hash").on(t.hash), index("api_keys_payer").on(t.payer)],
+);
+
+/** Model names callers use, each backed by a model asset of the registry. */
+export const models = sqliteTable("models", {
+  name: text("name").primaryKey(),
+  assetId: text("asset_id").notNull(),
+  ownedBy: text("owned_by").notNull().default("tributary"),
+  /** Output cap used to reserve the worst case when the caller sets no max_tokens. */
+  maxOutputTokens: integer("max_output_tokens").notNull().default(4096),
+  kind: text("kind").notNull().default("chat"),
+  active: integer("active").notNull().default(1),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Upstream routes of a model, tried in ascending priority. */
+export const modelRoutes = sqliteTable(
+  "model_routes",
+  {
+    id: text("id").primaryKey(),
+    model: text("model").notNull(),
+    priority: integer("priority").notNull(),
+    baseUrl: text("base_url").notNull(),
+    /** Name of the worker secret holding the upstream API key; null sends no Authorization header. */
+    secretName: text("secret_name"),
+    upstreamModel: text("upstream_model").notNull(),
+    timeoutMs: integer("timeout_ms").notNull().default(30000),
+    maxRetries: integer("max_retries").notNull().default(1),
+  },
+  (t) => [uniqueIndex("model_routes_model_priority").on(t.model, t.priority)],
+);
+
+/** License terms synced from the licensing contract. */
+export const licenseTerms = sqliteTable("license_terms", {
+  id: text("id").primaryKey(),
+  assetId: text("asset_id").notNull(),
+  token: text("token").notNull(),
+  pricePerMTokIn: integer("price_per_mtok_in").notNull(),
+  pricePerMTokOut: integer("price_per_mtok_out").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Licenses (ERC-721 tokens) synced from the licensing contract: who may use which asset until when. */
+export const licenses = sqliteTable(
+  "licenses",
+  {
+    id: text("id").primaryKey(),
+    assetId: text("asset_id").notNull(),
+    termsId: text("terms_id").notNull(),
+    holder: text("holder").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("licenses_holder_asset").on(t.holder, t.assetId)],
+);
+
+/** Escrow balances synced from the escrow contract, per payer and payment token. */
+export const escrowBalances = sqliteTable(
+  "escrow_balances",
+  {
+    payer: text("payer").notNull(),
+    token: text("token").notNull(),
+    balance: integer("balance").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.payer, t.token] })],
+);
+
+/**
+ * One hold per metered request: the worst case while in flight (state `reserved`), the actual charge once done
+ * (`charged`), nothing when the upstream failed (`released`). Unsettled holds count against escrow until the
+ * chain sync marks them settled together with the lowered escrow balance.
+ */
+export const spendHolds = sqliteTable(
+  "spend_holds",
+  {
+    requestId: text("request_id").primaryKey(),
+    payer: text("payer").notNull(),
+    token: text("token").notNull(),
+    keyId: text("key_id").notNull(),
+    day: text("day").notNull(),
+    reserved: integer("reserved").notNull(),
+    amount: integer("amount").notNull(),
+    state: text("state").notNull(),
+    settledAt: integer("settled_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("spend_holds_unsettled").on(t.payer, t.token, t.settledAt),
+    index("spend_holds_key_day").on(t.keyId, t.day),
+  ],
+);
+
+/** Fixed one-minute windows counting requests and tokens per key, for rpm/tpm limits. */
+export const rateWindows = sqliteTable(
+  "rate_windows",
+  {
+    keyId: text("key_id").notNull(),
+    window: integer("window").notNull(),
+    requests: integer("requests").notNull(),
+    tokens: integer("tokens").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.keyId, t.window] })],
+);
+
+/** Sign-In with Ethereum nonces, single use. */
+export const siweNonces = sqliteTable("siwe_nonces", {
+  nonce: text("nonce").primaryKey(),
+  expiresAt: integer("expires_at").notNull(),
+});
+
+/** Short-lived payer sessions; only the SHA-256 of the token is stored. */
+export const payerSessions = sqliteTable("payer_sessions", {
+  tokenHash: text("token_hash").primaryKey(),
+  payer: text("payer").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});
+
+/**
+ * The settler's state machine, one row per epoch it closes (docs/settlement.md): `assigned` (usage records
+ * tagged with the epoch id up to the watermark) → `built` (manifest in R2, root known) → `posted` (transaction
+ * sent) → `settled` (mined; holds marked settled). Ids are the ledger's epoch ids.
+ */
+export const settlementEpochs = sqliteTable(
+  "settlement_epochs",
+  {
+    epochId: integer("epoch_id").primaryKey(),
+    status: text("status").notNull(),
+    /** Usage records created before this instant (ms since 1970) are in the epoch unless carried over. */
+    watermark: integer("watermark").notNull(),
+    /** License fees held in blocks fromBlock..toBlock (inclusive) are attributed in this epoch. */
+    fromBlock: integer("from_block").notNull(),
+    toBlock: integer("to_block").notNull(),
+    manifestKey: text("manifest_key"),
+    root: text("root"),
+    usageDigest: text("usage_digest"),
+    recordCount: integer("record_count"),
+    payerCount: integer("payer_count"),
+    /** Payer/token pairs whose escrow could not cover their charges; their records wait for a later epoch. */
+    shortfallCount: integer("shortfall_count"),
+    txHash: text("tx_hash"),
+    blockNumber: integer("block_number"),
+    error: text("error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("settlement_epochs_status").on(t.status)],
+);

@@ -1,0 +1,34 @@
+// Benchmark module "gateway": metrics 1–3 (overhead vs direct and bare route, streaming, throughput at p99 < 50 ms).
+import { latency, type Sizes, streaming } from "./gateway/latency.ts";
+import { startGatewayStack } from "./gateway/stack.ts";
+import { type SweepSizes, throughput } from "./gateway/throughput.ts";
+import type { BenchResult } from "./types.ts";
+
+const FULL = {
+  fast: { rounds: 7, warmup: 30, perRound: 100 },
+  slow: { rounds: 7, warmup: 10, perRound: 30 },
+  stream: { rounds: 7, warmup: 10, perRound: 25 },
+  sweep: { levels: [1, 2, 4, 8, 16, 32], rounds: 3, seconds: 2, maxRequests: 4000 },
+} satisfies Record<string, Sizes | SweepSizes>;
+
+const QUICK = {
+  fast: { rounds: 3, warmup: 10, perRound: 30 },
+  slow: { rounds: 3, warmup: 3, perRound: 10 },
+  stream: { rounds: 3, warmup: 3, perRound: 8 },
+  sweep: { levels: [1, 4, 16], rounds: 1, seconds: 1, maxRequests: 1000 },
+} satisfies Record<string, Sizes | SweepSizes>;
+
+export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]> {
+  const sizes = quick ? QUICK : FULL;
+  const stack = await startGatewayStack();
+  try {
+    return [
+      ...(await latency(stack, stack.upstreams.fast, 0, sizes.fast)),
+      ...(await latency(stack, stack.upstreams.slow, 50, sizes.slow)),
+      ...(await streaming(stack, sizes.stream)),
+      ...(await throughput(stack, sizes.sweep)),
+    ];
+  } finally {
+    await stack.close();
+  }
+}

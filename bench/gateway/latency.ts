@@ -1,0 +1,77 @@
+// Metrics 1 and 2: latency of the metered route vs a direct call and vs the bare route, JSON and streamed.
+
+import { type Sample, timed } from "../lib/http.ts";
+import { interleave, medianOfRounds } from "../lib/rounds.ts";
+import { ratio, round } from "../lib/stats.ts";
+import type { BenchResult } from "../types.ts";
+import type { GatewayStack, Upstream } from "./stack.ts";
+
+export type Sizes = { rounds: number; warmup: number; perRound: number };
+
+/** The same small chat request everywhere; max_tokens is explicit so the gateway's cap changes nothing. */
+export function chatBody(model: string, stream: boolean): string {
+  return JSON.stringify({
+    model,
+    stream,
+    max_tokens: 16,
+    messages: [{ role: "user", content: "the quick brown fox jumps over the lazy dog" }],
+  });
+}
+
+/** Three ways to the same upstream: direct, the worker's bare pass-through, and the full metered route. */
+export function variants(stack: GatewayStack, upstream: Upstream, stream: boolean, key = stack.key) {
+  const path = "/v1/chat/completions";
+  return {
+    direct: () => timed({ url: `${upstream.direct}${path}`, body: chatBody("echo", stream) }),
+    bare: () => timed({ url: `${upstream.bare}${path}`, body: chatBody("echo", stream) }),
+    metered: () =>
+      timed({
+        url: `${stack.url}${path}`,
+        body: chatBody(upstream.model, stream),
+        headers: { authorization: `Bearer ${key}` },
+      }),
+  };
+}
+
+type Rounds = Record<string, Sample[][]>;
+
+/** metered vs direct and vs bare for one statistic, as two results. */
+function versus(metric: string, rounds: Rounds, p: number, pick: (s: Sample) => number | number[], params: object) {
+  const value = (v: string) => round(medianOfRounds(rounds[v] ?? [], p, pick));
+  const metered = value("metered");
+  return (["direct", "bare"] as const).map(
+    (b): BenchResult => ({
+      metric: `${metric}.vs-${b}`,
+      value: metered,
+      unit: "ms",
+      baseline: { name: b === "direct" ? "direct call" : "bare route", value: value(b) },
+      ratio: ratio(metered, value(b)),
+      parameters: { percentile: p, ...params },
+    }),
+  );
+}
+
+/** Metric 1: p50 and p99 of non-streaming chat completions at an upstream answering after `latencyMs`. */
+export async function latency(stack: GatewayStack, upstream: Upstream, latencyMs: number, sizes: Sizes) {
+  const rounds = await interleave({ variants: variants(stack, upstream, false), ...sizes });
+  const params = { upstreamLatencyMs: latencyMs, stream: false, ...sizes, statistic: "median of round percentiles" };
+  return [50, 99].flatMap((p) =>
+    versus(`gateway.latency.p${p}.upstream-${latencyMs}ms`, rounds, p, (s) => s.total, params),
+  );
+}
+
+/** Metric 2: time to the first streamed chunk (p50) and the p99 gap between chunks, 16 chunks 5 ms apart. */
+export async function streaming(stack: GatewayStack, sizes: Sizes) {
+  const rounds = await interleave({ variants: variants(stack, stack.upstreams.streaming, true), ...sizes });
+  const params = {
+    upstreamChunkDelayMs: 5,
+    chunks: 16,
+    stream: true,
+    ...sizes,
+    statistic: "median of round percentiles",
+  };
+  return [
+    ...versus("gateway.stream.ttft.p50", rounds, 50, (s) => s.first, params),
+    ...versus("gateway.stream.gap.p99", rounds, 99, (s) => s.gaps, params),
+  ];
+}

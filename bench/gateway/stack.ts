@@ -1,0 +1,118 @@
+// The gateway under test: local model servers in their own processes, the worker under `wrangler dev`, seeded.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { answers, freePort, type Managed, start, waitUntil } from "../../scripts/lib/processes.ts";
+import { applyMigrations, startWorker } from "../../scripts/lib/workers.ts";
+import { seedGateway } from "../../scripts/seed-gateway.ts";
+
+const ADMIN = "bench-admin-token";
+const PAYER = `0x${"ef".repeat(20)}` as const;
+const TOKEN = `0x${"cd".repeat(20)}` as const;
+
+/** One local upstream: a model server with its own latency, reached directly, bare through the worker, or metered. */
+export type Upstream = {
+  /** The model server's base URL (direct calls). */
+  direct: string;
+  /** The worker's bare pass-through route to it. */
+  bare: string;
+  /** The gateway model name routed to it. */
+  model: string;
+};
+
+export type GatewayStack = {
+  url: string;
+  /** An API key without limits. */
+  key: string;
+  /** An API key with rpm and tpm limits high enough never to refuse, so every call also runs the rate limiter. */
+  limitedKey: string;
+  upstreams: { fast: Upstream; slow: Upstream; streaming: Upstream };
+  close: () => Promise<void>;
+};
+
+/** Upstream options per name: latency before the answer, and delay between streamed chunks (ms). */
+const UPSTREAMS = {
+  fast: { latencyMs: 0, chunkDelayMs: 0 },
+  slow: { latencyMs: 50, chunkDelayMs: 0 },
+  streaming: { latencyMs: 0, chunkDelayMs: 5 },
+} as const;
+
+/**
+ * Model servers run in child processes so the load generator's event loop measures only the client side. The
+ * worker runs under `wrangler dev` (workerd with local D1 and R2, as `npm run dev` does), whose proxy sits in
+ * front of workerd: the bare route pays it too, which is what makes metered ÷ bare the gateway's own cost.
+ */
+export async function startGatewayStack(): Promise<GatewayStack> {
+  const managed: Managed[] = [];
+  const state = await mkdtemp(path.join(tmpdir(), "tributary-bench-"));
+  const close = async () => {
+    for (const m of managed.reverse()) await m.stop();
+    await rm(state, { recursive: true, force: true });
+  };
+  try {
+    const servers: Record<string, string> = {};
+    for (const [name, o] of Object.entries(UPSTREAMS)) {
+      const port = await freePort();
+      const args = ["scripts/model-server.ts", "--port", String(port), "--latency-ms", String(o.latencyMs)];
+      const server = start({
+        name: `model-server-${name}`,
+        command: "node",
+        args: [...args, "--chunk-delay-ms", String(o.chunkDelayMs)],
+      });
+      managed.push(server);
+      servers[name] = `http://127.0.0.1:${port}`;
+      await waitUntil(server, `the ${name} model server answers`, () => answers(`${servers[name]}/v1/models`));
+    }
+    const names = Object.keys(UPSTREAMS);
+    await applyMigrations(state);
+    const worker = await startWorker({
+      port: await freePort(),
+      persistTo: state,
+      vars: { ADMIN_TOKEN: ADMIN, BENCH_UPSTREAMS: names.map((n) => servers[n]).join(",") },
+    });
+    managed.push(worker);
+    let key = "";
+    for (const [i, name] of names.entries()) {
+      ({ apiKey: key } = await seedGateway({
+        gatewayUrl: worker.url,
+        adminToken: ADMIN,
+        model: `bench-${name}`,
+        assetId: `0x${String(i + 1).repeat(64)}`,
+        upstreamBaseUrl: `${servers[name]}/v1`,
+        termsId: `terms-${name}`,
+        token: TOKEN,
+        pricePerMTokIn: 1000n,
+        pricePerMTokOut: 2000n,
+        licenseId: `license-${name}`,
+        payer: PAYER,
+        licenseExpiresAt: new Date("2100-01-01T00:00:00Z"),
+        escrow: 10n ** 18n,
+      }));
+    }
+    const upstream = (name: string, i: number): Upstream => ({
+      direct: servers[name] as string,
+      bare: `${worker.url}/bench/passthrough/${i}`,
+      model: `bench-${name}`,
+    });
+    return {
+      url: worker.url,
+      key,
+      limitedKey: await createLimitedKey(worker.url),
+      upstreams: { fast: upstream("fast", 0), slow: upstream("slow", 1), streaming: upstream("streaming", 2) },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+async function createLimitedKey(url: string): Promise<string> {
+  const res = await fetch(`${url}/admin/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+    body: JSON.stringify({ payer: PAYER, name: "bench-limited", rpm: 10_000_000, tpm: 2_000_000_000 }),
+  });
+  if (!res.ok) throw new Error(`Creating the rate-limited key failed with ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { secret: string }).secret;
+}

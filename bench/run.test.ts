@@ -1,0 +1,82 @@
+// The bench runner end to end at minimal size (the gas module), and the statistics it relies on.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { childEnv, repoRoot } from "../scripts/lib/processes.ts";
+import type { ResultsFile } from "./lib/report.ts";
+import { interleave, medianOfRounds } from "./lib/rounds.ts";
+import { median, percentile } from "./lib/stats.ts";
+
+const exec = promisify(execFile);
+const dir = await mkdtemp(path.join(tmpdir(), "tributary-bench-test-"));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe("npm run bench", () => {
+  it("runs one module and writes results.json with every field", async () => {
+    const out = path.join(dir, "results.json");
+    const { stdout } = await exec("node", ["bench/run.ts", "gas", "--quick", "--out", out], {
+      cwd: repoRoot,
+      env: childEnv(),
+    });
+    expect(stdout).toContain("| gas.claim.repeat-claimant |");
+    const file = JSON.parse(await readFile(out, "utf8")) as ResultsFile;
+    expect(file.quick).toBe(true);
+    expect(file.commit).toMatch(/^[0-9a-f]{12}(-dirty)?$/);
+    expect(file.modules).toEqual([{ name: "gas", status: "ok", seconds: expect.any(Number) }]);
+    expect(file.results.length).toBeGreaterThan(0);
+    for (const r of file.results) {
+      expect(r).toMatchObject({ module: "gas", commit: file.commit, unit: "gas", parameters: expect.any(Object) });
+      expect(Number.isFinite(r.value)).toBe(true);
+    }
+    const claim = file.results.find((r) => r.metric === "gas.claim.repeat-claimant");
+    expect(claim?.baseline).toEqual({ name: "Uniswap merkle-distributor avg", value: 78_600 });
+    expect(claim?.ratio).toBeCloseTo((claim?.value ?? 0) / 78_600, 3);
+  });
+
+  it("refuses an unknown module name", async () => {
+    const failed = await exec("node", ["bench/run.ts", "nope"], { cwd: repoRoot, env: childEnv() }).catch(
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown benchmark nope") });
+  });
+});
+
+describe("statistics", () => {
+  it("takes nearest-rank percentiles and medians", () => {
+    const xs = Array.from({ length: 100 }, (_, i) => 100 - i);
+    expect(percentile(xs, 50)).toBe(50);
+    expect(percentile(xs, 99)).toBe(99);
+    expect(percentile([], 99)).toBe(0);
+    expect(median([3, 1, 2, 10])).toBe(2.5);
+  });
+
+  it("interleaves variants in rotating order after the warm-up and takes the median of round percentiles", async () => {
+    const calls: string[] = [];
+    const variant = (name: string, value: number) => async () => {
+      calls.push(name);
+      return value;
+    };
+    const rounds = await interleave({
+      variants: { a: variant("a", 1), b: variant("b", 2) },
+      rounds: 2,
+      perRound: 1,
+      warmup: 1,
+    });
+    expect(calls).toEqual(["a", "b", "a", "b", "b", "a"]);
+    expect(rounds).toEqual({ a: [[1], [1]], b: [[2], [2]] });
+    expect(
+      medianOfRounds(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+          [7, 8, 9],
+        ],
+        50,
+        (x) => x,
+      ),
+    ).toBe(5);
+  });
+});

@@ -1,0 +1,94 @@
+// Zod wire schemas of the gateway's own endpoints: key management, sign-in, usage, and the operator's catalog sync.
+import { z } from "zod";
+
+/** An EVM address, normalised to lower case. */
+export const addressSchema = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "Expected a 0x-prefixed 20-byte hex address.")
+  .transform((a) => a.toLowerCase() as `0x${string}`);
+
+/** Any non-negative integer amount, as a decimal string (or a safe integer) on the wire. */
+export const uintSchema = z
+  .union([z.string().regex(/^\d+$/, "Expected a non-negative integer as a decimal string."), z.int().nonnegative()])
+  .transform((v) => BigInt(v));
+
+/** Integer base units of a payment token that the gateway stores (prices, limits): at most 2^63 - 1. */
+export const baseUnitsSchema = uintSchema.refine(
+  (v) => v <= 9_223_372_036_854_775_807n,
+  "Amounts must fit in a signed 64-bit integer.",
+);
+
+const bytes32Schema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "Expected a 0x-prefixed 32-byte hex id.");
+
+export const createKeySchema = z.object({
+  name: z.string().max(100).default(""),
+  models: z.array(z.string().min(1)).min(1).nullish(),
+  rpm: z.int().positive().nullish(),
+  tpm: z.int().positive().nullish(),
+  daily_spend_limit: baseUnitsSchema.nullish(),
+  expires_at: z.iso.datetime().nullish(),
+});
+export type CreateKey = z.infer<typeof createKeySchema>;
+
+export const adminCreateKeySchema = createKeySchema.extend({ payer: addressSchema });
+
+export const siweVerifySchema = z.object({
+  message: z.string().min(1),
+  signature: z.string().regex(/^0x[0-9a-fA-F]+$/),
+});
+
+export const usageQuerySchema = z.object({
+  from: z.iso.datetime().optional(),
+  to: z.iso.datetime().optional(),
+  group_by: z.enum(["day", "model"]).optional(),
+  limit: z.coerce.number().int().positive().max(1000).default(100),
+});
+
+export const modelUpsertSchema = z.object({
+  name: z.string().min(1).max(200),
+  asset_id: bytes32Schema,
+  owned_by: z.string().default("tributary"),
+  kind: z.enum(["chat", "embedding"]).default("chat"),
+  max_output_tokens: z.int().positive().default(4096),
+  active: z.boolean().default(true),
+});
+
+export const routeUpsertSchema = z.object({
+  id: z.string().min(1).max(100),
+  model: z.string().min(1),
+  priority: z.int().nonnegative(),
+  base_url: z.url(),
+  /** Worker secret holding the upstream key; only UPSTREAM_* names, so a route can never send the gateway's own secrets. */
+  secret_name: z
+    .string()
+    .regex(/^UPSTREAM_[A-Z0-9_]+$/, "Upstream secret names start with UPSTREAM_.")
+    .nullish(),
+  upstream_model: z.string().min(1),
+  timeout_ms: z.int().positive().max(600_000).default(30_000),
+  max_retries: z.int().nonnegative().max(5).default(1),
+});
+
+export const termsUpsertSchema = z.object({
+  id: z.string().min(1),
+  asset_id: bytes32Schema,
+  token: addressSchema,
+  price_per_mtok_in: baseUnitsSchema,
+  price_per_mtok_out: baseUnitsSchema,
+});
+
+export const licenseUpsertSchema = z.object({
+  id: z.string().min(1),
+  asset_id: bytes32Schema,
+  terms_id: z.string().min(1),
+  holder: addressSchema,
+  expires_at: z.iso.datetime(),
+});
+
+export const escrowUpsertSchema = z.object({
+  payer: addressSchema,
+  token: addressSchema,
+  /** The on-chain balance; balances beyond 2^63 - 1 are stored clamped, which can only refuse spend, never allow it. */
+  balance: uintSchema,
+  /** Charges created before this instant were debited on-chain and are already reflected in `balance`. */
+  settled_before: z.iso.datetime().optional(),
+});

@@ -1,0 +1,141 @@
+// A metered request's admission (resolve, rate-limit, reserve) and completion (record, settle, log).
+import type { Context } from "hono";
+import type { AppEnv } from "../env.ts";
+import { AppError } from "../errors.ts";
+import type { Metered, Outcome } from "./meter.ts";
+import { recordUsage } from "./meter.ts";
+import { costOf } from "./pricing.ts";
+import { checkRateLimit, RateLimitError } from "./rate-limit.ts";
+import { receiptHeader, type SignedReceipt, signerOf } from "./receipts.ts";
+import { appendRequestLog } from "./request-log.ts";
+import { resolveModel } from "./routing.ts";
+import { reserve } from "./spend.ts";
+import type { UpstreamAttempt } from "./upstream.ts";
+
+export type AdmitParameters = {
+  model: string;
+  kind: "chat" | "embedding";
+  endpoint: Metered["endpoint"];
+  stream: boolean;
+  /** Upper bound of the input tokens (for the reservation). */
+  maxInputTokens: number;
+  /** Estimate of the input tokens (for tpm). */
+  inputEstimate: number;
+  /** Output tokens the caller asked for, or null to use the model's cap. */
+  maxOutputTokens: number | null;
+};
+
+/** An admitted request: metered, its worst case reserved; `maxOutputTokens` is what the upstream must be held to. */
+export type Admitted = { metered: Metered; maxOutputTokens: number; headers: Record<string, string> };
+
+/** Resolves the model and license, applies the key's rate limits and reserves the worst-case cost, in that order. */
+export async function admit(c: Context<AppEnv>, p: AdmitParameters): Promise<Admitted> {
+  const key = c.get("apiKey");
+  if (!key) throw new AppError("invalid_api_key", "You didn't provide an API key.");
+  // A gateway that cannot sign receipts must refuse before reserving anything.
+  signerOf(c.env);
+  const now = Date.now();
+  const resolved = await resolveModel(c.env.DB, key, p.model, p.kind);
+  const maxOutputTokens =
+    p.kind === "embedding" ? 0 : Math.min(p.maxOutputTokens ?? resolved.maxOutputTokens, resolved.maxOutputTokens);
+  let headers: Record<string, string>;
+  try {
+    const limited = await checkRateLimit(c.env.DB, key, p.inputEstimate + maxOutputTokens, now);
+    headers = limited.headers;
+    if (limited.prune) c.executionCtx.waitUntil(limited.prune);
+  } catch (err) {
+    if (err instanceof RateLimitError) for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
+    throw err;
+  }
+  const reserved = costOf(p.maxInputTokens, maxOutputTokens, resolved.pricePerMTokIn, resolved.pricePerMTokOut);
+  const requestId = c.get("requestId");
+  await reserve(c.env.DB, {
+    requestId,
+    payer: key.payer,
+    token: resolved.token,
+    keyId: key.id,
+    amount: reserved,
+    dailyLimit: key.dailySpendLimit,
+    now,
+  });
+  const metered: Metered = {
+    requestId,
+    key,
+    resolved,
+    endpoint: p.endpoint,
+    stream: p.stream,
+    reserved,
+    startedAt: now,
+    region: c.env.REGION,
+  };
+  return { metered, maxOutputTokens, headers };
+}
+
+export type CompleteParameters = { attempts: UpstreamAttempt[]; request?: unknown; response?: unknown };
+
+/**
+ * Meters a finished request: signs its receipt, writes its usage record, settles its hold and logs it to R2.
+ * The writes run under `waitUntil`, so they finish even when the client is gone; `settled` is when they did.
+ */
+export async function complete(
+  c: Context<AppEnv>,
+  m: Metered,
+  o: Outcome,
+  extra: CompleteParameters,
+): Promise<{ receipt: SignedReceipt; settled: Promise<unknown> }> {
+  const { receipt, cost, written } = await recordUsage(c.env, m, o);
+  c.executionCtx.waitUntil(written);
+  const logBodies = String(c.env.LOG_BODIES) === "true";
+  const flushed = appendRequestLog(
+    c.env.BUCKET,
+    {
+      request_id: m.requestId,
+      at: new Date(m.startedAt).toISOString(),
+      region: m.region,
+      key_id: m.key.id,
+      payer: m.key.payer,
+      model: m.resolved.model,
+      endpoint: m.endpoint,
+      stream: m.stream,
+      status: o.status,
+      http_status: o.httpStatus,
+      route_id: o.routeId,
+      attempts: extra.attempts,
+      input_tokens: o.inputTokens,
+      output_tokens: o.outputTokens,
+      estimated: o.estimated,
+      cost: cost.toString(),
+      reserved: m.reserved.toString(),
+      latency_ms: Date.now() - m.startedAt,
+      ...(logBodies ? { request: extra.request, response: extra.response } : {}),
+    },
+    {
+      region: m.region,
+      maxLines: Number(c.env.LOG_BATCH_MAX_LINES ?? 100),
+      maxAgeMs: Number(c.env.LOG_BATCH_MAX_AGE_MS ?? 10_000),
+    },
+  );
+  if (flushed) c.executionCtx.waitUntil(flushed);
+  return { receipt, settled: Promise.all([written, flushed]) };
+}
+
+/**
+ * Runs the metered part of a request so that a client disconnect cannot cut it short: the runtime cancels a
+ * request's pending work when its client goes away, except what is registered with waitUntil. Everything from the
+ * reservation to the usage record therefore runs inside one waitUntil'd promise, which the handler also awaits.
+ */
+export function untilMetered<T>(c: Context<AppEnv>, work: () => Promise<T>): Promise<T> {
+  const running = work();
+  c.executionCtx.waitUntil(
+    running.then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
+  return running;
+}
+
+/** Response headers carrying a receipt. */
+export function receiptHeaders(receipt: SignedReceipt): Record<string, string> {
+  return { "x-tributary-receipt": receiptHeader(receipt), "x-tributary-receipt-signer": receipt.signer };
+}

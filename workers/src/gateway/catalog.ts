@@ -1,0 +1,156 @@
+// Writes of the model catalog and the synced chain state (terms, licenses, escrow): for the admin API and chain sync.
+import { clearRoutingCache } from "./routing.ts";
+
+/** Largest amount an SQLite INTEGER holds; synced balances beyond it are stored clamped (refuses spend, never allows it). */
+export const INT64_MAX = 9_223_372_036_854_775_807n;
+
+export type ModelInput = {
+  name: string;
+  assetId: string;
+  ownedBy: string;
+  kind: "chat" | "embedding";
+  maxOutputTokens: number;
+  active: boolean;
+};
+
+export type RouteInput = {
+  id: string;
+  model: string;
+  priority: number;
+  baseUrl: string;
+  secretName: string | null;
+  upstreamModel: string;
+  timeoutMs: number;
+  maxRetries: number;
+};
+
+export type TermsInput = {
+  id: string;
+  assetId: string;
+  token: string;
+  pricePerMTokIn: bigint;
+  pricePerMTokOut: bigint;
+};
+export type LicenseInput = { id: string; assetId: string; termsId: string; holder: string; expiresAt: number };
+/** `settledBefore`: charges created before this instant are already debited in `balance` (epoch settled on-chain). */
+export type EscrowInput = { payer: string; token: string; balance: bigint; settledBefore?: number | undefined };
+
+export async function upsertModel(db: D1Database, m: ModelInput): Promise<void> {
+  clearRoutingCache();
+  await db
+    .prepare(
+      `INSERT INTO models (name, asset_id, owned_by, kind, max_output_tokens, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(name) DO UPDATE SET asset_id = excluded.asset_id, owned_by = excluded.owned_by, kind = excluded.kind,
+         max_output_tokens = excluded.max_output_tokens, active = excluded.active, updated_at = excluded.updated_at`,
+    )
+    .bind(m.name, m.assetId.toLowerCase(), m.ownedBy, m.kind, m.maxOutputTokens, m.active ? 1 : 0, Date.now())
+    .run();
+}
+
+export async function upsertRoute(db: D1Database, r: RouteInput): Promise<void> {
+  clearRoutingCache();
+  await db
+    .prepare(
+      `INSERT INTO model_routes (id, model, priority, base_url, secret_name, upstream_model, timeout_ms, max_retries)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET model = excluded.model, priority = excluded.priority, base_url = excluded.base_url,
+         secret_name = excluded.secret_name, upstream_model = excluded.upstream_model, timeout_ms = excluded.timeout_ms,
+         max_retries = excluded.max_retries`,
+    )
+    .bind(
+      r.id,
+      r.model,
+      r.priority,
+      r.baseUrl.replace(/\/+$/, ""),
+      r.secretName,
+      r.upstreamModel,
+      r.timeoutMs,
+      r.maxRetries,
+    )
+    .run();
+}
+
+export async function deleteRoute(db: D1Database, id: string): Promise<boolean> {
+  clearRoutingCache();
+  const res = await db.prepare("DELETE FROM model_routes WHERE id = ?").bind(id).run();
+  return res.meta.changes > 0;
+}
+
+export async function upsertTerms(db: D1Database, t: TermsInput): Promise<void> {
+  clearRoutingCache();
+  await db
+    .prepare(
+      `INSERT INTO license_terms (id, asset_id, token, price_per_mtok_in, price_per_mtok_out, updated_at)
+       VALUES (?, ?, ?, CAST(? AS INTEGER), CAST(? AS INTEGER), ?)
+       ON CONFLICT(id) DO UPDATE SET asset_id = excluded.asset_id, token = excluded.token,
+         price_per_mtok_in = excluded.price_per_mtok_in, price_per_mtok_out = excluded.price_per_mtok_out,
+         updated_at = excluded.updated_at`,
+    )
+    .bind(
+      t.id,
+      t.assetId.toLowerCase(),
+      t.token.toLowerCase(),
+      t.pricePerMTokIn.toString(),
+      t.pricePerMTokOut.toString(),
+      Date.now(),
+    )
+    .run();
+}
+
+export async function upsertLicense(db: D1Database, l: LicenseInput): Promise<void> {
+  clearRoutingCache();
+  await db
+    .prepare(
+      `INSERT INTO licenses (id, asset_id, terms_id, holder, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET asset_id = excluded.asset_id, terms_id = excluded.terms_id, holder = excluded.holder,
+         expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+    )
+    .bind(l.id, l.assetId.toLowerCase(), l.termsId, l.holder.toLowerCase(), l.expiresAt, Date.now())
+    .run();
+}
+
+/**
+ * Sets a payer's escrow balance as read from the chain. When an epoch was settled, the lowered balance and the
+ * "settled" mark on the charges it debited are written in one batch (one transaction), so a charge is never
+ * counted twice nor dropped while the balance still includes it.
+ */
+export async function upsertEscrow(db: D1Database, e: EscrowInput): Promise<void> {
+  const balance = e.balance > INT64_MAX ? INT64_MAX : e.balance;
+  const now = Date.now();
+  const upsert = db
+    .prepare(
+      `INSERT INTO escrow_balances (payer, token, balance, updated_at) VALUES (?, ?, CAST(? AS INTEGER), ?)
+       ON CONFLICT(payer, token) DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at`,
+    )
+    .bind(e.payer.toLowerCase(), e.token.toLowerCase(), balance.toString(), now);
+  if (e.settledBefore === undefined) {
+    await upsert.run();
+    return;
+  }
+  const settle = db
+    .prepare(
+      `UPDATE spend_holds SET settled_at = ? WHERE payer = ? AND token = ? AND settled_at IS NULL
+         AND state IN ('charged', 'released') AND created_at < ?`,
+    )
+    .bind(now, e.payer.toLowerCase(), e.token.toLowerCase(), e.settledBefore);
+  await db.batch([settle, upsert]);
+}
+
+/** The escrow view of a payer per token: balance, unsettled charges, in-flight reservations, available. */
+export async function escrowStatus(db: D1Database, payer: string) {
+  const { results } = await db
+    .prepare(
+      `SELECT e.token AS token, CAST(e.balance AS TEXT) AS balance,
+         CAST(coalesce((SELECT sum(amount) FROM spend_holds h WHERE h.payer = e.payer AND h.token = e.token
+           AND h.settled_at IS NULL AND h.state = 'charged'), 0) AS TEXT) AS unsettled,
+         CAST(coalesce((SELECT sum(amount) FROM spend_holds h WHERE h.payer = e.payer AND h.token = e.token
+           AND h.settled_at IS NULL AND h.state = 'reserved'), 0) AS TEXT) AS reserved
+       FROM escrow_balances e WHERE e.payer = ?`,
+    )
+    .bind(payer.toLowerCase())
+    .all<{ token: string; balance: string; unsettled: string; reserved: string }>();
+  return results.map((r) => ({
+    ...r,
+    available: (BigInt(r.balance) - BigInt(r.unsettled) - BigInt(r.reserved)).toString(),
+  }));
+}

@@ -1,0 +1,112 @@
+// Metering: exactly one usage record per request (idempotent by request id), the hold settled, the receipt signed.
+
+import type { ApiKey } from "./keys.ts";
+import { costOf } from "./pricing.ts";
+import { type ReceiptPayload, type SignedReceipt, type SigningEnv, signReceipt } from "./receipts.ts";
+import type { Resolved } from "./routing.ts";
+import { settleStatement } from "./spend.ts";
+
+/** What is known about a request once it is admitted and its worst case reserved. */
+export type Metered = {
+  requestId: string;
+  key: ApiKey;
+  resolved: Resolved;
+  endpoint: "chat.completions" | "embeddings";
+  stream: boolean;
+  /** Worst-case cost reserved, in base units; the charge never exceeds it. */
+  reserved: bigint;
+  startedAt: number;
+  region: string;
+};
+
+/** How a request ended: completed; client_disconnected or interrupted (charged for what was generated); upstream_error (no charge). */
+export type Outcome = {
+  routeId: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  estimated: boolean;
+  status: "completed" | "client_disconnected" | "interrupted" | "upstream_error";
+  httpStatus: number;
+};
+
+export type MeterEnv = SigningEnv & { DB: D1Database; METER_DB: D1Database };
+
+const INSERT_SQL = `INSERT INTO usage_records (request_id, key_id, payer, model, model_asset, license_id, terms_id, token,
+  route_id, endpoint, stream, input_tokens, output_tokens, cost, reserved, status, http_status, latency_ms, region,
+  estimated, created_at, receipt, signature)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, CAST(?14 AS INTEGER), CAST(?15 AS INTEGER), ?16, ?17,
+  ?18, ?19, ?20, ?21, ?22, ?23)
+ON CONFLICT(request_id) DO NOTHING`;
+
+/** The charge for an outcome: the license price of the tokens, capped by the reservation (which bounds max_tokens). */
+export function chargeOf(m: Metered, o: Outcome): bigint {
+  if (o.status === "upstream_error") return 0n;
+  const cost = costOf(o.inputTokens, o.outputTokens, m.resolved.pricePerMTokIn, m.resolved.pricePerMTokOut);
+  // biome-ignore lint/complexity/useMathMinMax: Math.min does not take bigints.
+  return cost < m.reserved ? cost : m.reserved;
+}
+
+/** The receipt payload of an outcome. */
+export function receiptPayload(m: Metered, o: Outcome, cost: bigint, now: number): ReceiptPayload {
+  return {
+    v: 1,
+    request_id: m.requestId,
+    region: m.region,
+    payer: m.key.payer,
+    key_id: m.key.id,
+    model: m.resolved.model,
+    model_asset: m.resolved.assetId,
+    license_id: m.resolved.licenseId,
+    terms_id: m.resolved.termsId,
+    token: m.resolved.token,
+    input_tokens: o.inputTokens,
+    output_tokens: o.outputTokens,
+    cost: cost.toString(),
+    estimated: o.estimated,
+    status: o.status,
+    created_at: new Date(now).toISOString(),
+  };
+}
+
+/**
+ * Signs the receipt and starts writing the usage record and settling the hold; `written` settles when both are
+ * stored (hand it to waitUntil). Both writes are idempotent (insert-or-ignore by request id; settle only from
+ * `reserved`), so metering one request twice records and charges it once.
+ */
+export async function recordUsage(
+  env: MeterEnv,
+  m: Metered,
+  o: Outcome,
+): Promise<{ receipt: SignedReceipt; cost: bigint; written: Promise<void> }> {
+  const now = Date.now();
+  const cost = chargeOf(m, o);
+  const receipt = await signReceipt(env, receiptPayload(m, o, cost, now));
+  const r = m.resolved;
+  const insert = env.METER_DB.prepare(INSERT_SQL).bind(
+    m.requestId,
+    m.key.id,
+    m.key.payer,
+    r.model,
+    r.assetId,
+    r.licenseId,
+    r.termsId,
+    r.token,
+    o.routeId,
+    m.endpoint,
+    m.stream ? 1 : 0,
+    o.inputTokens,
+    o.outputTokens,
+    cost.toString(),
+    m.reserved.toString(),
+    o.status,
+    o.httpStatus,
+    now - m.startedAt,
+    m.region,
+    o.estimated ? 1 : 0,
+    now,
+    receipt.payload,
+    receipt.signature,
+  );
+  const written = Promise.all([insert.run(), settleStatement(env.DB, m.requestId, cost).run()]).then(() => undefined);
+  return { receipt, cost, written };
+}

@@ -1,0 +1,60 @@
+// Signed usage receipts: a canonical JSON payload signed with EIP-191 (personal_sign) by the gateway's key.
+import type { Hex } from "viem";
+import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import { AppError } from "../errors.ts";
+
+/** What a receipt attests; money as a decimal string of base units of `token`. Keys are in this fixed order. */
+export type ReceiptPayload = {
+  v: 1;
+  request_id: string;
+  region: string;
+  payer: string;
+  key_id: string;
+  model: string;
+  model_asset: string;
+  license_id: string;
+  terms_id: string;
+  token: string;
+  input_tokens: number;
+  output_tokens: number;
+  cost: string;
+  estimated: boolean;
+  status: string;
+  created_at: string;
+};
+
+export type SignedReceipt = { payload: string; signature: Hex; signer: `0x${string}` };
+
+let cached: { key: string; account: PrivateKeyAccount } | undefined;
+
+/**
+ * Signing key used only when REGION is "local" and no GATEWAY_SIGNING_KEY is set, so `npm run dev` works without
+ * secrets: anvil's well-known test account #1, whose key is public. Deployed regions must set the secret.
+ */
+export const LOCAL_DEV_SIGNING_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
+/** Where the signing key comes from: the secret, or the public dev key in the local region only. */
+export type SigningEnv = { GATEWAY_SIGNING_KEY?: string | undefined; REGION: string };
+
+/** The gateway's signing account. */
+export function signerOf(env: SigningEnv): PrivateKeyAccount {
+  const privateKey = env.GATEWAY_SIGNING_KEY ?? (env.REGION === "local" ? LOCAL_DEV_SIGNING_KEY : undefined);
+  if (!privateKey || !/^0x[0-9a-fA-F]{64}$/.test(privateKey)) {
+    throw new AppError("unavailable", "The gateway has no receipt signing key configured (GATEWAY_SIGNING_KEY).");
+  }
+  if (cached?.key !== privateKey) cached = { key: privateKey, account: privateKeyToAccount(privateKey as Hex) };
+  return cached.account;
+}
+
+/** Signs the canonical JSON of a payload; verify with viem `verifyMessage({ address: signer, message: payload, signature })`. */
+export async function signReceipt(env: SigningEnv, payload: ReceiptPayload): Promise<SignedReceipt> {
+  const account = signerOf(env);
+  const text = JSON.stringify(payload);
+  return { payload: text, signature: await account.signMessage({ message: text }), signer: account.address };
+}
+
+/** The receipt as one header value: base64url of the payload, a dot, the signature. */
+export function receiptHeader(receipt: SignedReceipt): string {
+  const b64 = btoa(String.fromCharCode(...new TextEncoder().encode(receipt.payload)));
+  return `${b64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}.${receipt.signature}`;
+}

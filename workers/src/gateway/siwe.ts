@@ -1,0 +1,71 @@
+// Sign-In with Ethereum for payers: single-use nonces, offline signature check, short-lived session tokens.
+import { createMiddleware } from "hono/factory";
+import { verifyMessage } from "viem";
+import { generateSiweNonce, parseSiweMessage, validateSiweMessage } from "viem/siwe";
+import type { AppEnv } from "../env.ts";
+import { AppError } from "../errors.ts";
+import { bearerToken } from "./auth.ts";
+import { randomHex, sha256Hex } from "./crypto.ts";
+
+export const NONCE_TTL_MS = 10 * 60_000;
+export const SESSION_TTL_MS = 60 * 60_000;
+export const SESSION_PREFIX = "trs_";
+
+export async function issueNonce(db: D1Database, now = Date.now()): Promise<{ nonce: string; expiresAt: number }> {
+  const nonce = generateSiweNonce();
+  const expiresAt = now + NONCE_TTL_MS;
+  await db.batch([
+    db.prepare("DELETE FROM siwe_nonces WHERE expires_at < ?").bind(now),
+    db.prepare("INSERT INTO siwe_nonces (nonce, expires_at) VALUES (?, ?)").bind(nonce, expiresAt),
+  ]);
+  return { nonce, expiresAt };
+}
+
+/**
+ * Verifies an EIP-4361 message for this gateway's domain and its EOA signature, consumes its nonce, and opens a
+ * session for the signing address. Returns the session token (shown once) and the payer.
+ */
+export async function signIn(
+  db: D1Database,
+  p: { message: string; signature: `0x${string}`; domain: string; now?: number },
+): Promise<{ token: string; payer: `0x${string}`; expiresAt: number }> {
+  const now = p.now ?? Date.now();
+  const parsed = parseSiweMessage(p.message);
+  const invalid = (why: string) => new AppError("unauthorized", `Sign-in failed: ${why}`, { param: "message" });
+  if (!parsed.address || !parsed.nonce) throw invalid("the message is not an EIP-4361 message.");
+  if (!validateSiweMessage({ message: parsed, domain: p.domain, time: new Date(now) })) {
+    throw invalid(`the message is not for ${p.domain}, or not valid at this time.`);
+  }
+  if (!(await verifyMessage({ address: parsed.address, message: p.message, signature: p.signature }))) {
+    throw invalid("the signature does not match the address.");
+  }
+  const consumed = await db
+    .prepare("DELETE FROM siwe_nonces WHERE nonce = ? AND expires_at >= ? RETURNING nonce")
+    .bind(parsed.nonce, now)
+    .first<{ nonce: string }>();
+  if (!consumed) throw invalid("the nonce is unknown, used or expired.");
+  const token = `${SESSION_PREFIX}${randomHex(24)}`;
+  const payer = parsed.address.toLowerCase() as `0x${string}`;
+  const expiresAt = now + SESSION_TTL_MS;
+  await db
+    .prepare("INSERT INTO payer_sessions (token_hash, payer, expires_at) VALUES (?, ?, ?)")
+    .bind(await sha256Hex(token), payer, expiresAt)
+    .run();
+  return { token, payer, expiresAt };
+}
+
+export type PayerSessionVariables = { payer: `0x${string}` };
+
+/** Authenticates a payer by session token. */
+export const payerSession = createMiddleware<AppEnv>(async (c, next) => {
+  const token = bearerToken(c.req.header("authorization"));
+  if (!token?.startsWith(SESSION_PREFIX)) {
+    throw new AppError("unauthorized", "Sign in with Ethereum first and send the session token as a Bearer token.");
+  }
+  const row = await c.env.DB.prepare("SELECT payer FROM payer_sessions WHERE token_hash = ? AND expires_at > ?")
+    .bind(await sha256Hex(token), Date.now())
+    .first<{ payer: string }>();
+  if (!row) throw new AppError("unauthorized", "The session is unknown or expired; sign in again.");
+  c.set("payer", row.payer as `0x${string}`);
+  await next();
+});

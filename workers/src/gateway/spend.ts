@@ -1,0 +1,81 @@
+// Spend control: reserve the worst case against escrow in one conditional statement, settle the actual cost after.
+import { AppError } from "../errors.ts";
+
+/**
+ * available = escrow − unsettled charges − in-flight reservations. The hold is inserted only if the reservation
+ * fits, and the check and the insert are one SQLite statement: D1 runs statements of a database one at a time,
+ * so concurrent requests see each other's holds and can never reserve more than the escrow holds.
+ */
+const RESERVE_SQL = `
+INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at)
+SELECT ?1, ?2, ?3, ?4, ?5, CAST(?6 AS INTEGER), CAST(?6 AS INTEGER), 'reserved', ?7
+WHERE coalesce((SELECT balance FROM escrow_balances WHERE payer = ?2 AND token = ?3), 0)
+    - coalesce((SELECT sum(amount) FROM spend_holds WHERE payer = ?2 AND token = ?3 AND settled_at IS NULL), 0)
+    >= CAST(?6 AS INTEGER)
+  AND (?8 IS NULL OR coalesce((SELECT sum(amount) FROM spend_holds WHERE key_id = ?4 AND day = ?5), 0)
+    + CAST(?6 AS INTEGER) <= CAST(?8 AS INTEGER))
+ON CONFLICT(request_id) DO NOTHING
+RETURNING request_id`;
+
+export type ReserveParameters = {
+  requestId: string;
+  payer: string;
+  token: string;
+  keyId: string;
+  /** Worst-case cost in base units. */
+  amount: bigint;
+  /** The key's spend cap per UTC day in base units, if any. */
+  dailyLimit: bigint | null;
+  now: number;
+};
+
+const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Reserves the worst case or throws `insufficient_quota` (402), or `conflict` when the request id was used. */
+export async function reserve(db: D1Database, p: ReserveParameters): Promise<void> {
+  const day = utcDay(p.now);
+  const inserted = await db
+    .prepare(RESERVE_SQL)
+    .bind(p.requestId, p.payer, p.token, p.keyId, day, p.amount.toString(), p.now, p.dailyLimit?.toString() ?? null)
+    .first<{ request_id: string }>();
+  if (inserted) return;
+  const existing = await db
+    .prepare("SELECT 1 AS n FROM spend_holds WHERE request_id = ?")
+    .bind(p.requestId)
+    .first<{ n: number }>();
+  if (existing) {
+    throw new AppError("conflict", `A request with id ${p.requestId} was already processed; use a new X-Request-Id.`);
+  }
+  const row = await db
+    .prepare(
+      `SELECT CAST(coalesce((SELECT balance FROM escrow_balances WHERE payer = ?1 AND token = ?2), 0)
+         - coalesce((SELECT sum(amount) FROM spend_holds WHERE payer = ?1 AND token = ?2 AND settled_at IS NULL), 0)
+         AS TEXT) AS available`,
+    )
+    .bind(p.payer, p.token)
+    .first<{ available: string }>();
+  const available = BigInt(row?.available ?? "0");
+  if (available < p.amount) {
+    throw new AppError(
+      "insufficient_quota",
+      `You exceeded your current quota: this request may cost up to ${p.amount} base units of ${p.token} ` +
+        `but only ${available < 0n ? 0n : available} are available in escrow. Deposit more or lower max_tokens.`,
+    );
+  }
+  const midnight = Date.parse(`${day}T00:00:00Z`) + 86_400_000;
+  throw new AppError(
+    "insufficient_quota",
+    `This API key reached its daily spend limit of ${p.dailyLimit} base units; it resets at ${new Date(midnight).toISOString()}.`,
+    { retryAfterSeconds: Math.ceil((midnight - p.now) / 1000) },
+  );
+}
+
+/** Turns a reservation into the actual charge, never more than reserved; a second call changes nothing. */
+export function settleStatement(db: D1Database, requestId: string, amount: bigint): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE spend_holds SET amount = min(reserved, CAST(?2 AS INTEGER)), state = CASE WHEN CAST(?2 AS INTEGER) = 0
+         THEN 'released' ELSE 'charged' END WHERE request_id = ?1 AND state = 'reserved'`,
+    )
+    .bind(requestId, amount.toString());
+}

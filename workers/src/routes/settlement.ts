@@ -1,0 +1,92 @@
+// Settlement surfaces: the operator's epoch close, public epoch manifests, and payouts with proofs.
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../env.ts";
+import { AppError } from "../errors.ts";
+import { manifestKey } from "../settler/build.ts";
+import { closeEpoch } from "../settler/close.ts";
+import { payoutsOf } from "../settler/payouts.ts";
+import { validate } from "../validate.ts";
+import { adminAuth } from "./admin.ts";
+
+/** `POST /admin/settlement/close`: closes the next epoch now (the cron runs the same). */
+export const settlementAdmin = new Hono<AppEnv>().use(adminAuth).post("/close", async (c) => {
+  const result = await closeEpoch(c.env);
+  if (!result) return c.body(null, 204);
+  const m = result.manifest;
+  return c.json({
+    epoch_id: result.epochId,
+    status: result.status,
+    tx_hash: result.txHash,
+    root: m.root,
+    manifest_uri: `/settlement/epochs/${result.epochId}/manifest`,
+    records: m.usage.recordCount,
+    payers: m.charges.length,
+    accounts: m.accruals.length,
+    totals: m.totals,
+    shortfalls: m.shortfalls,
+  });
+});
+
+const epochParam = z.object({ id: z.coerce.number().int().positive() });
+const accountParam = z.object({ account: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x address") });
+
+type EpochListRow = {
+  epoch_id: number;
+  status: string;
+  watermark: number;
+  root: string | null;
+  usage_digest: string | null;
+  record_count: number | null;
+  payer_count: number | null;
+  shortfall_count: number | null;
+  tx_hash: string | null;
+  block_number: number | null;
+  error: string | null;
+};
+
+const epochView = (r: EpochListRow) => ({
+  epoch_id: r.epoch_id,
+  status: r.status,
+  watermark: new Date(r.watermark).toISOString(),
+  root: r.root,
+  usage_digest: r.usage_digest,
+  records: r.record_count,
+  payers: r.payer_count,
+  shortfalls: r.shortfall_count,
+  tx_hash: r.tx_hash,
+  block_number: r.block_number,
+  error: r.error,
+  manifest_uri: r.root ? `/settlement/epochs/${r.epoch_id}/manifest` : null,
+});
+
+/** Public reads: epochs the settler closed and their manifests. */
+export const settlement = new Hono<AppEnv>()
+  .get("/epochs", async (c) => {
+    const { results } = await c.env.DB.prepare(
+      "SELECT * FROM settlement_epochs ORDER BY epoch_id DESC LIMIT 100",
+    ).all<EpochListRow>();
+    return c.json({ epochs: results.map(epochView) });
+  })
+  .get("/epochs/:id", validate("param", epochParam), async (c) => {
+    const { id } = c.req.valid("param");
+    const row = await c.env.DB.prepare("SELECT * FROM settlement_epochs WHERE epoch_id = ?")
+      .bind(id)
+      .first<EpochListRow>();
+    if (!row) throw new AppError("not_found", `The settler has no epoch ${id}.`);
+    const object = row.root ? await c.env.BUCKET.get(manifestKey(id)) : null;
+    const manifest = object ? ((await object.json()) as { shortfalls: unknown[]; totals: unknown[] }) : null;
+    return c.json({ ...epochView(row), totals: manifest?.totals ?? [], shortfall_list: manifest?.shortfalls ?? [] });
+  })
+  .get("/epochs/:id/manifest", validate("param", epochParam), async (c) => {
+    const { id } = c.req.valid("param");
+    const object = await c.env.BUCKET.get(manifestKey(id));
+    if (!object) throw new AppError("not_found", `Epoch ${id} has no manifest.`);
+    return new Response(object.body, { headers: { "content-type": "application/json" } });
+  });
+
+/** `GET /payouts/:account`: per token the cumulative amount, what was claimed, what is claimable, and the proof. */
+export const payouts = new Hono<AppEnv>().get("/:account", validate("param", accountParam), async (c) => {
+  const { account } = c.req.valid("param");
+  return c.json(await payoutsOf(c.env, account.toLowerCase() as `0x${string}`));
+});

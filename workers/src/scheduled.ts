@@ -1,0 +1,35 @@
+// Cron jobs of the worker: each cron expression in wrangler.toml runs the jobs registered for it, in order.
+import type { AppEnv } from "./env.ts";
+import { closeEpoch } from "./settler/close.ts";
+
+/** One job run by a cron trigger. Jobs must be idempotent: a trigger can fire twice or be retried. */
+export type Job = { name: string; run: (env: AppEnv["Bindings"], ctx: ExecutionContext) => Promise<void> };
+
+/** Jobs by cron expression; the expressions must match `[triggers] crons` in wrangler.toml. */
+export const jobsByCron: Record<string, Job[]> = {
+  "0 * * * *": [
+    {
+      name: "settlement-close",
+      run: async (env) => {
+        await closeEpoch(env);
+      },
+    },
+  ],
+};
+
+export async function scheduled(
+  controller: ScheduledController,
+  env: AppEnv["Bindings"],
+  ctx: ExecutionContext,
+): Promise<void> {
+  for (const job of jobsByCron[controller.cron] ?? []) {
+    const started = Date.now();
+    try {
+      await job.run(env, ctx);
+      console.log(JSON.stringify({ level: "info", job: job.name, cron: controller.cron, ms: Date.now() - started }));
+    } catch (err) {
+      // One failing job must not stop the others; the next trigger retries it.
+      console.error(JSON.stringify({ level: "error", job: job.name, cron: controller.cron, message: String(err) }));
+    }
+  }
+}

@@ -1,0 +1,156 @@
+// Every refusal in OpenAI's error shape, and upstream fallbacks, retries and timeouts.
+import { describe, expect, it } from "vitest";
+import { adminCall, call, chat, holds, seed, usageRecord } from "./helpers.ts";
+
+type OpenAiError = { error: { message: string; type: string; param: string | null; code: string | null } };
+
+async function expectError(res: Response, status: number, code: string, param?: string) {
+  expect(res.status).toBe(status);
+  const body = (await res.json()) as OpenAiError;
+  expect(body.error.code).toBe(code);
+  expect(typeof body.error.message).toBe("string");
+  expect(typeof body.error.type).toBe("string");
+  if (param !== undefined) expect(body.error.param).toBe(param);
+  return body.error;
+}
+
+const post = (key: string | undefined, json: unknown, init: RequestInit = {}) =>
+  call("/v1/chat/completions", { method: "POST", ...(key ? { key } : {}), json, ...init });
+
+describe("refusals in OpenAI's error shape", () => {
+  it("refuses a missing or unknown key", async () => {
+    const s = await seed();
+    await expectError(await post(undefined, chat(s.model, "hi")), 401, "invalid_api_key");
+    await expectError(await post("trb_0123456789abcdef", chat(s.model, "hi")), 401, "invalid_api_key");
+  });
+
+  it("refuses a revoked key at once in the revoking isolate", async () => {
+    const s = await seed();
+    expect((await post(s.apiKey, chat(s.model, "hi"))).status).toBe(200);
+    await adminCall("DELETE", `/keys/${s.keyId}`);
+    const error = await expectError(await post(s.apiKey, chat(s.model, "hi")), 401, "invalid_api_key");
+    expect(error.message).toContain("revoked");
+  });
+
+  it("refuses an expired key", async () => {
+    const s = await seed({ key: { expires_at: new Date(Date.now() - 1000).toISOString() } });
+    const error = await expectError(await post(s.apiKey, chat(s.model, "hi")), 401, "invalid_api_key");
+    expect(error.message).toContain("expired");
+  });
+
+  it("refuses unknown models and models outside the key's scope", async () => {
+    const s = await seed();
+    await expectError(await post(s.apiKey, chat("no-such-model", "hi")), 404, "model_not_found", "model");
+    const scoped = await seed({ key: { models: ["some-other-model"] } });
+    await expectError(await post(scoped.apiKey, chat(scoped.model, "hi")), 404, "model_not_found", "model");
+  });
+
+  it("refuses a payer without a valid license", async () => {
+    const s = await seed({ licenseExpiresAt: new Date(Date.now() - 1000).toISOString() });
+    const error = await expectError(await post(s.apiKey, chat(s.model, "hi")), 403, "forbidden", "model");
+    expect(error.message).toContain("license");
+    const models = (await (await call("/v1/models", { key: s.apiKey })).json()) as { data: unknown[] };
+    expect(models.data).toEqual([]);
+  });
+
+  it("refuses malformed JSON, wrong types and oversized bodies", async () => {
+    const s = await seed();
+    const malformed = await call("/v1/chat/completions", {
+      method: "POST",
+      key: s.apiKey,
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
+    await expectError(malformed, 400, "invalid_request");
+    await expectError(await post(s.apiKey, { model: s.model, messages: "hi" }), 400, "invalid_request", "messages");
+    await expectError(
+      await post(s.apiKey, chat(s.model, "hi", { max_tokens: -1 })),
+      400,
+      "invalid_request",
+      "max_tokens",
+    );
+    const big = chat(s.model, "x".repeat(1024 * 1024 + 10));
+    await expectError(await post(s.apiKey, big), 413, "payload_too_large");
+  });
+
+  it("refuses when the rpm limit is reached, with Retry-After and x-ratelimit headers", async () => {
+    const s = await seed({ key: { rpm: 2 } });
+    const first = await post(s.apiKey, chat(s.model, "one"));
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-ratelimit-limit-requests")).toBe("2");
+    expect(first.headers.get("x-ratelimit-remaining-requests")).toBe("1");
+    expect((await post(s.apiKey, chat(s.model, "two"))).status).toBe(200);
+    const third = await post(s.apiKey, chat(s.model, "three"));
+    await expectError(third, 429, "rate_limit_exceeded");
+    expect(Number(third.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(third.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+  });
+
+  it("refuses a request larger than the key's tpm", async () => {
+    const s = await seed({ key: { tpm: 20 } });
+    await expectError(await post(s.apiKey, chat(s.model, "hi", { max_tokens: 50 })), 429, "rate_limit_exceeded");
+  });
+});
+
+describe("upstream fallbacks", () => {
+  it("falls back to the next route on a 500", async () => {
+    const s = await seed({ routes: [{ upstreamModel: "error-500" }, { upstreamModel: "echo" }] });
+    const res = await post(s.apiKey, chat(s.model, "fallback please"));
+    expect(res.status).toBe(200);
+    expect((await usageRecord(res.headers.get("x-request-id") ?? "")).route_id).toBe(`${s.model}-r1`);
+  });
+
+  it("falls back to the next route on a 429", async () => {
+    const s = await seed({ routes: [{ upstreamModel: "error-429", maxRetries: 1 }, { upstreamModel: "echo" }] });
+    const res = await post(s.apiKey, chat(s.model, "fallback please"));
+    expect(res.status).toBe(200);
+    expect((await usageRecord(res.headers.get("x-request-id") ?? "")).route_id).toBe(`${s.model}-r1`);
+  });
+
+  it("retries the same route when it recovers", async () => {
+    const tag = `flaky-503-1-${crypto.randomUUID()}`;
+    const s = await seed({ routes: [{ upstreamModel: tag, maxRetries: 1 }, { upstreamModel: "error-500" }] });
+    const res = await post(s.apiKey, chat(s.model, "retry please"));
+    expect(res.status).toBe(200);
+    expect((await usageRecord(res.headers.get("x-request-id") ?? "")).route_id).toBe(`${s.model}-r0`);
+  });
+
+  it("moves on at once when Retry-After asks for longer than the gateway waits", async () => {
+    const s = await seed({ routes: [{ upstreamModel: "error-429-long", maxRetries: 3 }, { upstreamModel: "echo" }] });
+    const started = Date.now();
+    const res = await post(s.apiKey, chat(s.model, "no waiting"));
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect((await usageRecord(res.headers.get("x-request-id") ?? "")).route_id).toBe(`${s.model}-r1`);
+  });
+
+  it("answers 502 and charges nothing when the upstream's answer is not JSON", async () => {
+    const s = await seed({ routes: [{ upstreamModel: "not-json" }] });
+    const res = await post(s.apiKey, chat(s.model, "garbage"));
+    await expectError(res, 502, "upstream_error");
+    expect(await usageRecord(res.headers.get("x-request-id") ?? "")).toMatchObject({
+      status: "upstream_error",
+      cost: "0",
+    });
+    expect((await holds(s.payer))[0]).toMatchObject({ state: "released" });
+  });
+
+  it("falls back when a route times out", async () => {
+    const s = await seed({ routes: [{ upstreamModel: "hang", timeoutMs: 150 }, { upstreamModel: "echo" }] });
+    const started = Date.now();
+    const res = await post(s.apiKey, chat(s.model, "too slow"));
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect((await usageRecord(res.headers.get("x-request-id") ?? "")).route_id).toBe(`${s.model}-r1`);
+  });
+
+  it("answers 502 when every route fails, charging nothing and releasing the hold", async () => {
+    const s = await seed({ routes: [{ upstreamModel: "error-500" }, { upstreamModel: "hang", timeoutMs: 100 }] });
+    const res = await post(s.apiKey, chat(s.model, "doomed"));
+    const error = await expectError(res, 502, "upstream_error");
+    expect(error.type).toBe("server_error");
+    const record = await usageRecord(res.headers.get("x-request-id") ?? "");
+    expect(record).toMatchObject({ status: "upstream_error", cost: "0" });
+    expect((await holds(s.payer))[0]).toMatchObject({ state: "released", amount: "0" });
+  });
+});

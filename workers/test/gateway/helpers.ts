@@ -1,0 +1,150 @@
+// Test helpers: seed a payer through the admin API, call the worker, await metering.
+import { env, exports } from "cloudflare:workers";
+
+let counter = 0;
+const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const hex = (n: number, seed: string) => {
+  let out = "";
+  let x = 0;
+  for (const ch of seed) x = (x * 31 + ch.charCodeAt(0)) >>> 0;
+  while (out.length < n) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out += x.toString(16).padStart(8, "0");
+  }
+  return out.slice(0, n);
+};
+
+/** Calls the worker like a client would. */
+export function call(
+  path: string,
+  init: RequestInit & { json?: unknown; key?: string; origin?: string } = {},
+): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (init.key) headers.set("authorization", `Bearer ${init.key}`);
+  if (init.json !== undefined) headers.set("content-type", "application/json");
+  const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
+  return exports.default.fetch(new Request(`${init.origin ?? "http://worker"}${path}`, { ...init, headers, body }));
+}
+
+/** Calls the operator admin API and fails the test on an error. */
+export async function adminCall(method: string, path: string, json?: unknown): Promise<Response> {
+  const res = await call(`/admin${path}`, {
+    method,
+    headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` },
+    ...(json === undefined ? {} : { json }),
+  });
+  if (!res.ok) throw new Error(`admin ${method} ${path}: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+export type RouteSpec = { upstreamModel: string; timeoutMs?: number; maxRetries?: number; slow?: boolean };
+
+export type SeedOptions = {
+  kind?: "chat" | "embedding";
+  pricePerMTokIn?: bigint;
+  pricePerMTokOut?: bigint;
+  escrow?: bigint;
+  routes?: RouteSpec[];
+  maxOutputTokens?: number;
+  licenseExpiresAt?: string;
+  key?: { models?: string[]; rpm?: number; tpm?: number; daily_spend_limit?: string; expires_at?: string };
+};
+
+export type Seeded = {
+  model: string;
+  payer: `0x${string}`;
+  token: `0x${string}`;
+  assetId: string;
+  apiKey: string;
+  keyId: string;
+};
+
+/** A fresh model, payer, license, escrow and key, all unique to the calling test. */
+export async function seed(o: SeedOptions = {}): Promise<Seeded> {
+  const id = unique();
+  const model = `model-${id}`;
+  const assetId = `0x${hex(64, `asset${id}`)}`;
+  const payer = `0x${hex(40, `payer${id}`)}` as `0x${string}`;
+  const token = `0x${hex(40, "token")}` as `0x${string}`;
+  await adminCall("PUT", "/models", {
+    name: model,
+    asset_id: assetId,
+    kind: o.kind ?? "chat",
+    max_output_tokens: o.maxOutputTokens ?? 64,
+  });
+  const routes = o.routes ?? [{ upstreamModel: o.kind === "embedding" ? "embed" : "echo" }];
+  for (const [i, r] of routes.entries()) {
+    await adminCall("PUT", "/routes", {
+      id: `${model}-r${i}`,
+      model,
+      priority: i,
+      base_url: r.slow ? env.SLOW_UPSTREAM_URL : env.UPSTREAM_URL,
+      secret_name: "UPSTREAM_KEY",
+      upstream_model: r.upstreamModel,
+      timeout_ms: r.timeoutMs ?? 5000,
+      max_retries: r.maxRetries ?? 0,
+    });
+  }
+  await adminCall("PUT", "/terms", {
+    id: `terms-${id}`,
+    asset_id: assetId,
+    token,
+    price_per_mtok_in: (o.pricePerMTokIn ?? 1_000_000n).toString(),
+    price_per_mtok_out: (o.pricePerMTokOut ?? 2_000_000n).toString(),
+  });
+  await adminCall("PUT", "/licenses", {
+    id: `license-${id}`,
+    asset_id: assetId,
+    terms_id: `terms-${id}`,
+    holder: payer,
+    expires_at: o.licenseExpiresAt ?? new Date(Date.now() + 86_400_000).toISOString(),
+  });
+  await adminCall("PUT", "/escrow", { payer, token, balance: (o.escrow ?? 10n ** 12n).toString() });
+  const res = await adminCall("POST", "/keys", { payer, name: "test", ...o.key });
+  const key = (await res.json()) as { id: string; secret: string };
+  return { model, payer, token, assetId, apiKey: key.secret, keyId: key.id };
+}
+
+export type UsageRow = {
+  request_id: string;
+  input_tokens: number;
+  output_tokens: number;
+  cost: string;
+  reserved: string;
+  status: string;
+  estimated: number;
+  route_id: string | null;
+  receipt: string;
+  signature: string;
+};
+
+/** Waits for the usage record of a request (written under waitUntil). */
+export async function usageRecord(requestId: string, timeoutMs = 3000): Promise<UsageRow> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await env.METER_DB.prepare(
+      "SELECT *, CAST(cost AS TEXT) AS cost, CAST(reserved AS TEXT) AS reserved FROM usage_records WHERE request_id = ?",
+    )
+      .bind(requestId)
+      .first<UsageRow>();
+    if (row) return row;
+    if (Date.now() > deadline) throw new Error(`no usage record for ${requestId}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The holds of a payer, as the spend-control ledger sees them. */
+export async function holds(payer: string) {
+  const { results } = await env.DB.prepare(
+    "SELECT request_id, state, CAST(amount AS TEXT) AS amount, CAST(reserved AS TEXT) AS reserved FROM spend_holds WHERE payer = ?",
+  )
+    .bind(payer)
+    .all<{ request_id: string; state: string; amount: string; reserved: string }>();
+  return results;
+}
+
+export const chat = (model: string, content: string, extra: Record<string, unknown> = {}) => ({
+  model,
+  messages: [{ role: "user", content }],
+  ...extra,
+});

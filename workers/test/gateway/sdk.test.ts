@@ -1,0 +1,104 @@
+// The real openai SDK as the client of the gateway, streamed and not.
+import { exports } from "cloudflare:workers";
+import OpenAI from "openai";
+import { describe, expect, it } from "vitest";
+import { seed, usageRecord } from "./helpers.ts";
+
+function client(apiKey: string) {
+  return new OpenAI({
+    baseURL: "http://worker/v1",
+    apiKey,
+    maxRetries: 0,
+    fetch: (input, init) => exports.default.fetch(new Request(input as RequestInfo, init as RequestInit)),
+  });
+}
+
+describe("the openai SDK against the gateway", () => {
+  it("gets a completion", async () => {
+    const s = await seed();
+    const { data, response } = await client(s.apiKey)
+      .chat.completions.create({ model: s.model, messages: [{ role: "user", content: "sdk says hi" }] })
+      .withResponse();
+    expect(data.choices[0]?.message.content).toContain("hi says sdk");
+    expect(data.usage?.prompt_tokens).toBe(6);
+    const record = await usageRecord(response.headers.get("x-request-id") ?? "");
+    expect(record.input_tokens).toBe(6);
+  });
+
+  it("streams a completion with usage", async () => {
+    const s = await seed();
+    const stream = await client(s.apiKey).chat.completions.create({
+      model: s.model,
+      messages: [{ role: "user", content: "stream through the sdk" }],
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 8,
+    });
+    let text = "";
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text.split(" ")).toHaveLength(8);
+    expect(usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 8 });
+  });
+
+  it("streams without usage when not asked", async () => {
+    const s = await seed();
+    const stream = await client(s.apiKey).chat.completions.create({
+      model: s.model,
+      messages: [{ role: "user", content: "no usage" }],
+      stream: true,
+    });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.some((c) => c.usage)).toBe(false);
+  });
+
+  it("raises an APIError when the upstream breaks off mid-stream", async () => {
+    const s = await seed({ routes: [{ upstreamModel: "broken-stream" }] });
+    const stream = await client(s.apiKey).chat.completions.create({
+      model: s.model,
+      messages: [{ role: "user", content: "one two three four" }],
+      stream: true,
+    });
+    const consume = async () => {
+      for await (const _chunk of stream) {
+        // Reading until the error event.
+      }
+    };
+    await expect(consume()).rejects.toBeInstanceOf(OpenAI.APIError);
+  });
+
+  it("creates embeddings and lists models", async () => {
+    const s = await seed({ kind: "embedding" });
+    const sdk = client(s.apiKey);
+    const { data, response } = await sdk.embeddings
+      .create({ model: s.model, input: ["alpha beta", "gamma"] })
+      .withResponse();
+    expect(data.data).toHaveLength(2);
+    expect(data.usage.prompt_tokens).toBe(3);
+    const record = await usageRecord(response.headers.get("x-request-id") ?? "");
+    expect(record).toMatchObject({ input_tokens: 3, output_tokens: 0, estimated: 0 });
+    const models = [];
+    for await (const m of sdk.models.list()) models.push(m.id);
+    expect(models).toEqual([s.model]);
+    expect((await sdk.models.retrieve(s.model)).id).toBe(s.model);
+  });
+
+  it("raises the SDK's typed errors", async () => {
+    const s = await seed();
+    await expect(
+      client("trb_wrong").chat.completions.create({ model: s.model, messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(
+      client(s.apiKey).chat.completions.create({ model: "nope", messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toMatchObject({ status: 404, code: "model_not_found" });
+    const poor = await seed({ escrow: 1n });
+    await expect(
+      client(poor.apiKey).chat.completions.create({ model: poor.model, messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toMatchObject({ status: 402, code: "insufficient_quota", type: "insufficient_quota" });
+  });
+});

@@ -1,0 +1,259 @@
+// End to end on anvil: gateway calls, a dataset's Merkle split from annotations, epoch close, finalize and claim.
+import { env } from "cloudflare:workers";
+import { epochLedgerAbi } from "@tributary/schemas/abis";
+import type { Hex } from "viem";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { PayoutsReturnType } from "../../src/settler/payouts.ts";
+import { adminCall, call } from "../gateway/helpers.ts";
+import { expectJson } from "../tasks/helpers.ts";
+import {
+  balanceOf,
+  client,
+  epochIds,
+  fundedAccount,
+  ledger,
+  licenseAndDeposit,
+  passChallengePeriod,
+  publishTerms,
+  token,
+} from "./chain.ts";
+import { annotatorShare, buildWorld, calls, close, FEE, must, type World } from "./world.ts";
+
+describe("settlement end to end", () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await buildWorld();
+  }, 60_000);
+
+  it("closes an epoch, posts its root, and an annotator claims exactly the attributed amount", async () => {
+    const { ids, cost } = await calls(w, 3);
+    const before = await epochIds();
+    const result = await close();
+    expect(result?.status).toBe("settled");
+    const m = must(result).manifest;
+    expect(m.epochId).toBe(before.last + 1);
+    const onChain = await epochIds();
+    expect(onChain.last).toBe(before.last + 1);
+    const epoch = await client.readContract({
+      address: ledger,
+      abi: epochLedgerAbi,
+      functionName: "epochOf",
+      args: [BigInt(m.epochId)],
+    });
+    expect(epoch.root).toBe(m.root);
+
+    // The manifest: our payer's charge, our model's revenue (usage + the license fee), sums exact per token.
+    expect(m.charges).toContainEqual({ payer: w.payer.address, token, amount: cost.toString(), records: 3 });
+    const revenue = m.revenue.find((r) => r.assetId === w.modelAsset);
+    expect(revenue).toMatchObject({ usage: cost.toString(), licenseFees: FEE.toString(), records: 3 });
+    for (const t of m.totals) {
+      const accrued = m.accruals.filter((a) => a.token === t.token).reduce((s, a) => s + BigInt(a.amount), 0n);
+      expect(accrued).toBe(BigInt(t.charged) + BigInt(t.licenseFees));
+    }
+    // Records are tagged with the epoch; their holds are settled; the gateway's balance is the chain's.
+    const tagged = await env.METER_DB.prepare(
+      `SELECT count(*) AS n FROM usage_records WHERE epoch_id = ? AND request_id IN (${ids.map(() => "?").join(",")})`,
+    )
+      .bind(m.epochId, ...ids)
+      .first<{ n: number }>();
+    expect(tagged?.n).toBe(3);
+    const unsettled = await env.DB.prepare(
+      `SELECT count(*) AS n FROM spend_holds WHERE settled_at IS NULL AND request_id IN (${ids.map(() => "?").join(",")})`,
+    )
+      .bind(...ids)
+      .first<{ n: number }>();
+    expect(unsettled?.n).toBe(0);
+    const escrow = await env.DB.prepare(
+      "SELECT CAST(balance AS TEXT) AS b FROM escrow_balances WHERE payer = ? AND token = ?",
+    )
+      .bind(w.payer.address, token)
+      .first<{ b: string }>();
+    expect(escrow?.b).toBe((50_000_000n - cost).toString());
+
+    // Not claimable during the challenge period; after it, finalize and claim with the proof.
+    const a = must(w.annotators[0]);
+    const expected = annotatorShare(cost + FEE, a.weight);
+    expect(m.accruals.find((x) => x.account === a.address)?.amount).toBe(expected.toString());
+    await passChallengePeriod();
+    const claimer = await fundedAccount(a.privateKey);
+    await claimer.send(ledger, epochLedgerAbi, "finalize", []);
+    const payouts = await expectJson<PayoutsReturnType>(await call(`/payouts/${a.address}`), 200);
+    const payout = payouts.payouts.find((p) => p.token === token);
+    expect(payout).toMatchObject({ cumulative: expected.toString(), claimed: "0", claimable: expected.toString() });
+    const balance = await balanceOf(a.address);
+    await claimer.send(ledger, epochLedgerAbi, "claim", [
+      a.address,
+      token,
+      BigInt(must(payout).cumulative),
+      must(payout).proof,
+    ]);
+    expect((await balanceOf(a.address)) - balance).toBe(expected);
+    const after = await expectJson<PayoutsReturnType>(await call(`/payouts/${a.address}`), 200);
+    expect(after.payouts.find((p) => p.token === token)).toMatchObject({
+      claimed: expected.toString(),
+      claimable: "0",
+    });
+  });
+
+  it("a second close with no new usage posts nothing", async () => {
+    const before = await epochIds();
+    const result = await close();
+    if (result) {
+      // Another test file may have bought a license (a held fee) meanwhile: then only that fee is settled.
+      expect(result.manifest.charges).toEqual([]);
+    } else {
+      expect((await epochIds()).last).toBe(before.last);
+    }
+  });
+
+  it("recovers from a crash between posting and recording without posting twice", async () => {
+    const { ids } = await calls(w, 2);
+    const before = await epochIds();
+    let sent: Hex | undefined;
+    await expect(
+      close({
+        afterSend: (hash) => {
+          sent = hash;
+          throw new Error("crash after send");
+        },
+      }),
+    ).rejects.toThrow("crash after send");
+    expect(sent).toBeDefined();
+    const row = await env.DB.prepare("SELECT status, tx_hash FROM settlement_epochs WHERE epoch_id = ?")
+      .bind(before.last + 1)
+      .first();
+    expect(row).toMatchObject({ status: "built", tx_hash: null });
+
+    const recovered = await close();
+    expect(recovered).toMatchObject({ epochId: before.last + 1, status: "settled", txHash: sent });
+    expect((await epochIds()).last).toBe(before.last + 1);
+    const unsettled = await env.DB.prepare(
+      `SELECT count(*) AS n FROM spend_holds WHERE settled_at IS NULL AND request_id IN (${ids.map(() => "?").join(",")})`,
+    )
+      .bind(...ids)
+      .first<{ n: number }>();
+    expect(unsettled?.n).toBe(0);
+    expect(await close()).toBeNull();
+  });
+
+  it("carries over a payer whose on-chain escrow cannot cover the charge, and reports it", async () => {
+    // The gateway believes in a large escrow, the chain holds none: the charge cannot be posted.
+    const poor = await fundedAccount();
+    const termsId = await publishTerms(w.owner, w.modelAsset, { pIn: 1_000_000n, pOut: 2_000_000n, fee: 0n });
+    const licenseId = await licenseAndDeposit(poor, termsId, 0n, 0n);
+    await adminCall("PUT", "/terms", {
+      id: termsId.toString(),
+      asset_id: w.modelAsset,
+      token,
+      price_per_mtok_in: "1000000",
+      price_per_mtok_out: "2000000",
+    });
+    await adminCall("PUT", "/licenses", {
+      id: licenseId.toString(),
+      asset_id: w.modelAsset,
+      terms_id: termsId.toString(),
+      holder: poor.address,
+      expires_at: "2099-01-01T00:00:00Z",
+    });
+    await adminCall("PUT", "/escrow", { payer: poor.address, token, balance: "50000000" });
+    const key = (await (await adminCall("POST", "/keys", { payer: poor.address, name: "poor" })).json()) as {
+      secret: string;
+    };
+    const poorCalls = await calls({ ...w, apiKey: key.secret }, 1);
+    await calls(w, 1);
+    const result = await close();
+    expect(result?.status).toBe("settled");
+    expect(must(result).manifest.shortfalls).toContainEqual(
+      expect.objectContaining({
+        payer: poor.address,
+        token,
+        amount: poorCalls.cost.toString(),
+        escrow: "0",
+        reason: "escrow",
+        records: 1,
+      }),
+    );
+    expect(must(result).manifest.charges.some((c) => c.payer === poor.address)).toBe(false);
+    const record = await env.METER_DB.prepare("SELECT epoch_id FROM usage_records WHERE request_id = ?")
+      .bind(poorCalls.ids[0])
+      .first();
+    expect(record).toEqual({ epoch_id: null });
+    const view = await expectJson<{ shortfall_list: unknown[] }>(
+      await call(`/settlement/epochs/${must(result).epochId}`),
+      200,
+    );
+    expect(view.shortfall_list).toHaveLength(1);
+  });
+  it("reopens a vetoed epoch: the next epoch settles its records again on the last live root", async () => {
+    const { ids, cost } = await calls(w, 2);
+    const vetoed = await close();
+    expect(vetoed?.status).toBe("settled");
+    const m = must(vetoed).manifest;
+    const guardian = await fundedAccount(env.SETTLER_PRIVATE_KEY as Hex);
+    const charges = m.charges.map((c) => ({ payer: c.payer as Hex, token: c.token as Hex, amount: BigInt(c.amount) }));
+    await guardian.send(ledger, epochLedgerAbi, "veto", [BigInt(m.epochId), charges]);
+
+    const again = await close();
+    expect(again).toMatchObject({ epochId: m.epochId + 1, status: "settled" });
+    expect(must(again).manifest.parentEpochId).toBe(m.parentEpochId);
+    expect(must(again).manifest.charges).toContainEqual({
+      payer: w.payer.address,
+      token,
+      amount: cost.toString(),
+      records: 2,
+    });
+    const row = await env.DB.prepare("SELECT status FROM settlement_epochs WHERE epoch_id = ?").bind(m.epochId).first();
+    expect(row).toEqual({ status: "vetoed" });
+    const tagged = await env.METER_DB.prepare(
+      `SELECT count(*) AS n FROM usage_records WHERE epoch_id = ? AND request_id IN (${ids.map(() => "?").join(",")})`,
+    )
+      .bind(m.epochId + 1, ...ids)
+      .first<{ n: number }>();
+    expect(tagged?.n).toBe(2);
+    const escrow = await env.DB.prepare(
+      "SELECT CAST(balance AS TEXT) AS b FROM escrow_balances WHERE payer = ? AND token = ?",
+    )
+      .bind(w.payer.address, token)
+      .first<{ b: string }>();
+    const onChain = await client.readContract({
+      address: ledger,
+      abi: epochLedgerAbi,
+      functionName: "escrowOf",
+      args: [w.payer.address, token],
+    });
+    expect(escrow?.b).toBe(onChain.toString());
+  });
+  it("serves the operator close, epochs and manifests over HTTP with problem JSON errors", async () => {
+    const denied = await call("/admin/settlement/close", { method: "POST" });
+    expect(denied.status).toBe(401);
+    expect(denied.headers.get("content-type")).toContain("application/problem+json");
+    // The worker's own watermark trails by 60 s, so the records made just now wait for a later epoch.
+    const closed = await call("/admin/settlement/close", {
+      method: "POST",
+      headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` },
+    });
+    expect([200, 204]).toContain(closed.status);
+    const { epochs } = await expectJson<{ epochs: { epoch_id: number; status: string; root: string }[] }>(
+      await call("/settlement/epochs"),
+      200,
+    );
+    const latest = must(
+      epochs.find((e) => e.status === "settled"),
+      "settled epoch",
+    );
+    const manifest = await expectJson<{ root: string; epochId: number }>(
+      await call(`/settlement/epochs/${latest.epoch_id}/manifest`),
+      200,
+    );
+    expect(manifest).toMatchObject({ root: latest.root, epochId: latest.epoch_id });
+    const epoch = await client.readContract({
+      address: ledger,
+      abi: epochLedgerAbi,
+      functionName: "epochOf",
+      args: [BigInt(latest.epoch_id)],
+    });
+    expect(epoch.root).toBe(manifest.root);
+    expect((await call("/settlement/epochs/999999/manifest")).status).toBe(404);
+    expect((await call("/payouts/not-an-address")).status).toBe(400);
+  });
+});

@@ -1,0 +1,66 @@
+// Sign-In with Ethereum: happy path, replayed/expired/foreign messages, session tokens.
+import { env } from "cloudflare:workers";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { describe, expect, it } from "vitest";
+import { issueSession, SESSION_TTL_SECONDS } from "../../src/tasks/session.ts";
+import { call, createProject, expectJson, signIn, siweMessage } from "./helpers.ts";
+
+async function nonce(): Promise<string> {
+  return (await expectJson<{ nonce: string }>(await call("/tasks/auth/nonce", { method: "POST" }), 201)).nonce;
+}
+
+describe("Sign-In with Ethereum", () => {
+  it("signs in with a wallet and uses the session", async () => {
+    const key = generatePrivateKey();
+    const { token, address } = await signIn(key);
+    expect(address).toBe(privateKeyToAccount(key).address.toLowerCase());
+    const project = await createProject(token);
+    expect(project.owner).toBe(address);
+  });
+
+  it("refuses a replayed message", async () => {
+    const account = privateKeyToAccount(generatePrivateKey());
+    const message = siweMessage(account.address, await nonce());
+    const signature = await account.signMessage({ message });
+    await expectJson(await call("/tasks/auth/verify", { json: { message, signature } }), 200);
+    const replay = await call("/tasks/auth/verify", { json: { message, signature } });
+    const problem = await expectJson<{ detail: string }>(replay, 401);
+    expect(replay.headers.get("content-type")).toBe("application/problem+json");
+    expect(problem.detail).toMatch(/nonce/);
+  });
+
+  it("refuses an expired message, an old message, a foreign domain and a wrong signer", async () => {
+    const account = privateKeyToAccount(generatePrivateKey());
+    const other = privateKeyToAccount(generatePrivateKey());
+    const cases = [
+      siweMessage(account.address, await nonce(), { expirationTime: new Date(Date.now() - 1000) }),
+      siweMessage(account.address, await nonce(), { issuedAt: new Date(Date.now() - 60 * 60 * 1000) }),
+      siweMessage(account.address, await nonce(), { domain: "evil.example" }),
+    ];
+    for (const message of cases) {
+      const signature = await account.signMessage({ message });
+      await expectJson(await call("/tasks/auth/verify", { json: { message, signature } }), 401);
+    }
+    const message = siweMessage(account.address, await nonce());
+    const signature = await other.signMessage({ message });
+    await expectJson(await call("/tasks/auth/verify", { json: { message, signature } }), 401);
+  });
+
+  it("refuses an expired nonce", async () => {
+    const account = privateKeyToAccount(generatePrivateKey());
+    const n = await nonce();
+    await env.TASKS_DB.prepare("UPDATE siwe_nonces SET expires_at = 0 WHERE nonce = ?").bind(n).run();
+    const message = siweMessage(account.address, n);
+    const signature = await account.signMessage({ message });
+    await expectJson(await call("/tasks/auth/verify", { json: { message, signature } }), 401);
+  });
+
+  it("refuses missing, forged and expired session tokens", async () => {
+    await expectJson(await call("/tasks/projects/x"), 401);
+    await expectJson(await call("/tasks/projects/x", { token: "a.b.c" }), 401);
+    const address = privateKeyToAccount(generatePrivateKey()).address;
+    const stale = await issueSession(env, address, Date.now() - 2 * SESSION_TTL_SECONDS * 1000);
+    const problem = await expectJson<{ detail: string }>(await call("/tasks/projects/x", { token: stale.token }), 401);
+    expect(problem.detail).toMatch(/expired/);
+  });
+});
