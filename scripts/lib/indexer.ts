@@ -12,6 +12,8 @@ export type StartIndexerParameters = {
   databaseUrl?: string;
   /** Where reconciliation and payouts read settlement manifests (the worker serving /settlement). */
   settlerUrl?: string;
+  /** The settler's admin token, so reconciliation can read metering totals. */
+  settlerAdminToken?: string;
   onOutput?: (text: string) => void;
 };
 
@@ -28,6 +30,7 @@ export async function startIndexer(p: StartIndexerParameters): Promise<Indexer> 
       PONDER_PGLITE_DIR: p.pgliteDir,
       DATABASE_URL: p.databaseUrl,
       SETTLER_URL: p.settlerUrl ?? process.env.SETTLER_URL,
+      SETTLER_ADMIN_TOKEN: p.settlerAdminToken ?? process.env.SETTLER_ADMIN_TOKEN,
       PONDER_TELEMETRY_DISABLED: "true",
     },
     onOutput: p.onOutput,

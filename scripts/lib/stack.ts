@@ -156,6 +156,7 @@ export async function startStack(options: StackOptions, stack = new Stack()): Pr
     pgliteDir,
     // The worker serves /settlement/epochs/:id/manifest, which reconciliation and payouts read.
     settlerUrl: worker.url,
+    settlerAdminToken: adminToken,
     onOutput: logTo("ponder"),
   });
   stack.add("indexer", indexer.stop);

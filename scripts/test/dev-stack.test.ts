@@ -194,6 +194,15 @@ describe("npm run dev", () => {
 
     const verified = await runScript("scripts/verify-epoch.ts", [String(epochId)], env);
     expect(verified.code, verified.output).toBe(0);
+
+    // Three-way reconciliation (metering, manifest, chain) is clean once the indexer has seen the claim.
+    let reconciled = await runScript("scripts/reconcile.ts", [], { INDEXER_URL: stack.indexerUrl });
+    for (let i = 0; i < 40 && reconciled.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      reconciled = await runScript("scripts/reconcile.ts", [], { INDEXER_URL: stack.indexerUrl });
+    }
+    expect(reconciled.code, reconciled.output).toBe(0);
+    expect(reconciled.output).toContain("manifests checked, metering checked");
   });
 
   it("stops every process on Ctrl-C and frees its ports", async () => {

@@ -5,12 +5,20 @@ import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { manifestKey } from "../settler/build.ts";
 import { closeEpoch } from "../settler/close.ts";
+import { meteringTotals } from "../settler/metering.ts";
 import { payoutsOf } from "../settler/payouts.ts";
 import { validate } from "../validate.ts";
 import { adminAuth } from "./admin.ts";
 
-/** `POST /admin/settlement/close`: closes the next epoch now (the cron runs the same). */
-export const settlementAdmin = new Hono<AppEnv>().use(adminAuth).post("/close", async (c) => {
+/**
+ * `POST /admin/settlement/close`: closes the next epoch now (the cron runs the same).
+ * `GET /admin/settlement/metering`: metered totals per epoch, payer and token, for reconciliation.
+ */
+export const settlementAdmin = new Hono<AppEnv>().use(adminAuth);
+
+settlementAdmin.get("/metering", async (c) => c.json(await meteringTotals(c.env)));
+
+settlementAdmin.post("/close", async (c) => {
   const result = await closeEpoch(c.env);
   if (!result) return c.body(null, 204);
   const m = result.manifest;

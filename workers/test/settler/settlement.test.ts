@@ -253,6 +253,19 @@ describe("settlement end to end", () => {
       args: [BigInt(latest.epoch_id)],
     });
     expect(epoch.root).toBe(manifest.root);
+
+    // Metering as reconciliation reads it: the epoch's records sum to what the manifest charged.
+    expect((await call("/admin/settlement/metering")).status).toBe(401);
+    const metering = await expectJson<{ epochs: { epoch_id: number; amount: string }[]; unsettled: unknown[] }>(
+      await call("/admin/settlement/metering", { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } }),
+      200,
+    );
+    const { charges } = await expectJson<{ charges: { amount: string }[] }>(
+      await call(`/settlement/epochs/${latest.epoch_id}/manifest`),
+      200,
+    );
+    const sum = (xs: { amount: string }[]) => xs.reduce((s, x) => s + BigInt(x.amount), 0n);
+    expect(sum(metering.epochs.filter((e) => e.epoch_id === latest.epoch_id))).toBe(sum(charges));
     expect((await call("/settlement/epochs/999999/manifest")).status).toBe(404);
     expect((await call("/payouts/not-an-address")).status).toBe(400);
   });

@@ -1,0 +1,64 @@
+// Metering totals for reconciliation: what every region metered per settled epoch, payer and token, and the
+// records an epoch should have taken (created before the newest settled watermark) but never did.
+import { meterDatabases } from "./meters.ts";
+
+export type MeteringTotals = {
+  /** Watermark (unix ms) of the newest settled epoch; records before it should all carry an epoch. */
+  settled_watermark: number | null;
+  epochs: { epoch_id: number; payer: string; token: string; amount: string; records: number }[];
+  unsettled: { payer: string; token: string; amount: string; records: number; oldest_at: number }[];
+};
+
+/** Sums every region's usage records; amounts are decimal strings of base units. */
+export async function meteringTotals(env: Env): Promise<MeteringTotals> {
+  const newest = await env.DB.prepare(
+    "SELECT watermark FROM settlement_epochs WHERE status = 'settled' ORDER BY epoch_id DESC LIMIT 1",
+  ).first<{ watermark: number }>();
+  const watermark = newest?.watermark ?? null;
+  const epochs = new Map<string, MeteringTotals["epochs"][number]>();
+  const unsettled = new Map<string, MeteringTotals["unsettled"][number]>();
+  for (const { db } of meterDatabases(env as unknown as Record<string, unknown>)) {
+    const [tagged, untagged] = await db.batch<{
+      epoch_id: number;
+      payer: string;
+      token: string;
+      amount: string;
+      records: number;
+      oldest_at: number;
+    }>([
+      db.prepare(
+        `SELECT epoch_id, payer, token, CAST(SUM(cost) AS TEXT) AS amount, COUNT(*) AS records FROM usage_records
+         WHERE epoch_id IS NOT NULL GROUP BY epoch_id, payer, token`,
+      ),
+      db
+        .prepare(
+          `SELECT payer, token, CAST(SUM(cost) AS TEXT) AS amount, COUNT(*) AS records, MIN(created_at) AS oldest_at
+           FROM usage_records WHERE epoch_id IS NULL AND created_at < ? GROUP BY payer, token`,
+        )
+        .bind(watermark ?? 0),
+    ]);
+    for (const r of tagged?.results ?? []) {
+      const key = `${r.epoch_id}/${r.payer}/${r.token}`;
+      const sum = epochs.get(key);
+      epochs.set(key, {
+        epoch_id: r.epoch_id,
+        payer: r.payer,
+        token: r.token,
+        amount: String(BigInt(sum?.amount ?? 0) + BigInt(r.amount)),
+        records: (sum?.records ?? 0) + r.records,
+      });
+    }
+    for (const r of untagged?.results ?? []) {
+      const key = `${r.payer}/${r.token}`;
+      const sum = unsettled.get(key);
+      unsettled.set(key, {
+        payer: r.payer,
+        token: r.token,
+        amount: String(BigInt(sum?.amount ?? 0) + BigInt(r.amount)),
+        records: (sum?.records ?? 0) + r.records,
+        oldest_at: Math.min(sum?.oldest_at ?? r.oldest_at, r.oldest_at),
+      });
+    }
+  }
+  return { settled_watermark: watermark, epochs: [...epochs.values()], unsettled: [...unsettled.values()] };
+}
