@@ -1,5 +1,6 @@
 // The one typed environment of the worker: bindings from wrangler.toml plus per-request variables.
 import type { RequestIdVariables } from "hono/request-id";
+import type { SyncVars } from "./chain/sync.ts";
 import type { ApiKeyVariables } from "./gateway/auth.ts";
 import type { PayerSessionVariables } from "./gateway/siwe.ts";
 import type { SessionVariables } from "./tasks/session.ts";
@@ -13,6 +14,6 @@ export type Secrets = {
 };
 
 export type AppEnv = {
-  Bindings: Env & Secrets;
+  Bindings: Env & Secrets & SyncVars;
   Variables: RequestIdVariables & Partial<ApiKeyVariables & PayerSessionVariables & SessionVariables>;
 };

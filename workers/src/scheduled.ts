@@ -1,11 +1,21 @@
 // Cron jobs of the worker: each cron expression in wrangler.toml runs the jobs registered for it, in order.
+import { syncChain } from "./chain/sync.ts";
 import type { AppEnv } from "./env.ts";
 
 /** One job run by a cron trigger. Jobs must be idempotent: a trigger can fire twice or be retried. */
 export type Job = { name: string; run: (env: AppEnv["Bindings"], ctx: ExecutionContext) => Promise<void> };
 
 /** Jobs by cron expression; the expressions must match `[triggers] crons` in wrangler.toml. */
-export const jobsByCron: Record<string, Job[]> = {};
+export const jobsByCron: Record<string, Job[]> = {
+  "* * * * *": [
+    {
+      name: "chain-sync",
+      run: async (env) => {
+        await syncChain(env);
+      },
+    },
+  ],
+};
 
 export async function scheduled(
   controller: ScheduledController,

@@ -62,6 +62,10 @@ export const licenseTerms = sqliteTable("license_terms", {
   token: text("token").notNull(),
   pricePerMTokIn: integer("price_per_mtok_in").notNull(),
   pricePerMTokOut: integer("price_per_mtok_out").notNull(),
+  /** Whether new licenses may be minted under these terms; existing licenses keep their prices either way. */
+  active: integer("active").notNull().default(1),
+  /** Block the chain sync last read this row at; null when written by the admin API. */
+  blockNumber: integer("block_number"),
   updatedAt: integer("updated_at").notNull(),
 });
 
@@ -74,9 +78,11 @@ export const licenses = sqliteTable(
     termsId: text("terms_id").notNull(),
     holder: text("holder").notNull(),
     expiresAt: integer("expires_at").notNull(),
+    /** Block the chain sync last read this row at; null when written by the admin API. */
+    blockNumber: integer("block_number"),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("licenses_holder_asset").on(t.holder, t.assetId)],
+  (t) => [index("licenses_holder_asset").on(t.holder, t.assetId), index("licenses_block").on(t.blockNumber)],
 );
 
 /** Escrow balances synced from the escrow contract, per payer and payment token. */
@@ -86,9 +92,13 @@ export const escrowBalances = sqliteTable(
     payer: text("payer").notNull(),
     token: text("token").notNull(),
     balance: integer("balance").notNull(),
+    /** Amount of an open withdrawal request: no longer spendable, though still chargeable on-chain until paid out. */
+    withdrawal: integer("withdrawal").notNull().default(0),
+    /** Block the chain sync last read this row at; null when written by the admin API. */
+    blockNumber: integer("block_number"),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.payer, t.token] })],
+  (t) => [primaryKey({ columns: [t.payer, t.token] }), index("escrow_balances_block").on(t.blockNumber)],
 );
 
 /**
@@ -108,12 +118,46 @@ export const spendHolds = sqliteTable(
     amount: integer("amount").notNull(),
     state: text("state").notNull(),
     settledAt: integer("settled_at"),
+    /** The `chain_charges` debit this charge was matched to by the chain sync (null: admin `settled_before` or unsettled). */
+    settledBy: text("settled_by"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [
     index("spend_holds_unsettled").on(t.payer, t.token, t.settledAt),
     index("spend_holds_key_day").on(t.keyId, t.day),
+    index("spend_holds_settled_by").on(t.settledBy),
   ],
+);
+
+/** The chain sync's cursor per chain: last block read and its hash (reorg check), and a lease against overlapping runs. */
+export const chainSync = sqliteTable("chain_sync", {
+  chainId: text("chain_id").primaryKey(),
+  blockNumber: integer("block_number"),
+  blockHash: text("block_hash"),
+  leaseUntil: integer("lease_until").notNull().default(0),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * Charges debited from escrow by settled epochs (`ChargeDebited`), one row per event. `matched` is the sum of the
+ * spend holds marked settled against it; `refunded_block` is set when the epoch was vetoed (`ChargeRefunded`).
+ */
+export const chainCharges = sqliteTable(
+  "chain_charges",
+  {
+    /** `<block number>:<log index>` of the ChargeDebited event. */
+    id: text("id").primaryKey(),
+    epochId: integer("epoch_id").notNull(),
+    payer: text("payer").notNull(),
+    token: text("token").notNull(),
+    amount: integer("amount").notNull(),
+    matched: integer("matched").notNull().default(0),
+    blockNumber: integer("block_number").notNull(),
+    /** Block timestamp in seconds: only holds created before it can be part of this charge. */
+    blockTime: integer("block_time").notNull(),
+    refundedBlock: integer("refunded_block"),
+  },
+  (t) => [index("chain_charges_pair").on(t.payer, t.token, t.epochId), index("chain_charges_block").on(t.blockNumber)],
 );
 
 /** Fixed one-minute windows counting requests and tokens per key, for rpm/tpm limits. */
