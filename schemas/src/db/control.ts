@@ -94,6 +94,11 @@ export const escrowBalances = sqliteTable(
     balance: integer("balance").notNull(),
     /** Amount of an open withdrawal request: no longer spendable, though still chargeable on-chain until paid out. */
     withdrawal: integer("withdrawal").notNull().default(0),
+    /**
+     * Sum of the pair's unsettled hold amounts (reservations and unsettled charges), kept by triggers on
+     * `spend_holds` (migration 0002), so the reservation checks `balance − withdrawal − held` without summing holds.
+     */
+    held: integer("held").notNull().default(0),
     /** Block the chain sync last read this row at; null when written by the admin API. */
     blockNumber: integer("block_number"),
     updatedAt: integer("updated_at").notNull(),

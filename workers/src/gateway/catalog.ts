@@ -154,8 +154,9 @@ export async function upsertLicense(db: D1Database, l: LicenseInput): Promise<vo
 export function escrowStatement(db: D1Database, e: EscrowInput, now = Date.now()): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO escrow_balances (payer, token, balance, withdrawal, block_number, updated_at)
-       VALUES (?, ?, CAST(? AS INTEGER), CAST(? AS INTEGER), ?, ?)
+      `INSERT INTO escrow_balances (payer, token, balance, withdrawal, block_number, updated_at, held)
+       VALUES (?1, ?2, CAST(?3 AS INTEGER), CAST(?4 AS INTEGER), ?5, ?6, (SELECT coalesce(sum(amount), 0)
+         FROM spend_holds WHERE payer = ?1 AND token = ?2 AND settled_at IS NULL))
        ON CONFLICT(payer, token) DO UPDATE SET balance = excluded.balance, withdrawal = excluded.withdrawal,
          block_number = excluded.block_number, updated_at = excluded.updated_at`,
     )

@@ -2,15 +2,16 @@
 import { AppError } from "../errors.ts";
 
 /**
- * available = escrow − pending withdrawal − unsettled charges − in-flight reservations. The hold is inserted only if the reservation
- * fits, and the check and the insert are one SQLite statement: D1 runs statements of a database one at a time,
- * so concurrent requests see each other's holds and can never reserve more than the escrow holds.
+ * available = escrow − pending withdrawal − unsettled charges − in-flight reservations. The hold is inserted only if
+ * the reservation fits, and the check and the insert are one SQLite statement: D1 runs statements of a database one
+ * at a time, so concurrent requests see each other's holds and can never reserve more than the escrow holds. `held`
+ * is the sum of the pair's unsettled holds, kept by triggers within each statement that changes a hold, so the check
+ * costs the same whatever the number of holds.
  */
 const RESERVE_SQL = `
 INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at)
 SELECT ?1, ?2, ?3, ?4, ?5, CAST(?6 AS INTEGER), CAST(?6 AS INTEGER), 'reserved', ?7
-WHERE coalesce((SELECT balance - withdrawal FROM escrow_balances WHERE payer = ?2 AND token = ?3), 0)
-    - coalesce((SELECT sum(amount) FROM spend_holds WHERE payer = ?2 AND token = ?3 AND settled_at IS NULL), 0)
+WHERE coalesce((SELECT balance - withdrawal - held FROM escrow_balances WHERE payer = ?2 AND token = ?3), 0)
     >= CAST(?6 AS INTEGER)
   AND (?8 IS NULL OR coalesce((SELECT sum(amount) FROM spend_holds WHERE key_id = ?4 AND day = ?5), 0)
     + CAST(?6 AS INTEGER) <= CAST(?8 AS INTEGER))
@@ -48,8 +49,7 @@ export async function reserve(db: D1Database, p: ReserveParameters): Promise<voi
   }
   const row = await db
     .prepare(
-      `SELECT CAST(coalesce((SELECT balance - withdrawal FROM escrow_balances WHERE payer = ?1 AND token = ?2), 0)
-         - coalesce((SELECT sum(amount) FROM spend_holds WHERE payer = ?1 AND token = ?2 AND settled_at IS NULL), 0)
+      `SELECT CAST(coalesce((SELECT balance - withdrawal - held FROM escrow_balances WHERE payer = ?1 AND token = ?2), 0)
          AS TEXT) AS available`,
     )
     .bind(p.payer, p.token)

@@ -22,6 +22,18 @@ import {
 const P_IN = 3_000_000n;
 const P_OUT = 5_000_000n;
 
+/** The trigger-kept `held` counter equals the sum of the pair's unsettled holds. */
+const expectHeldConsistent = async (payer: string) => {
+  const row = await env.DB.prepare(
+    `SELECT CAST(e.held AS TEXT) AS held, CAST((SELECT coalesce(sum(amount), 0) FROM spend_holds h
+       WHERE h.payer = e.payer AND h.token = e.token AND h.settled_at IS NULL) AS TEXT) AS summed
+     FROM escrow_balances e WHERE e.payer = ? AND e.token = ?`,
+  )
+    .bind(payer.toLowerCase(), addresses.token.toLowerCase())
+    .first<{ held: string; summed: string }>();
+  expect(row?.held).toBe(row?.summed);
+};
+
 const available = async (apiKey: string) => {
   const res = await call("/v1/escrow", { key: apiKey });
   const body = (await res.json()) as { data: { token: string; available: string; balance: string }[] };
@@ -136,6 +148,7 @@ describe("chain sync", () => {
     const total = charged.reduce((sum, h) => sum + BigInt(h.amount), 0n);
     const before = await available(apiKey);
     expect(BigInt(before?.available ?? 0)).toBe(30_000_000n - total);
+    await expectHeldConsistent(payer.address);
 
     // The settler (anvil account 0, on this private chain only) debits exactly those charges.
     const settler = await account(env.SETTLER_PRIVATE_KEY as Hex);
@@ -164,11 +177,13 @@ describe("chain sync", () => {
     expect(settled?.n).toBe(charged.length);
     // The charges moved from "unsettled" into the lowered balance: what may be spent did not change.
     expect(await available(apiKey)).toMatchObject({ available: before?.available, unsettled: "0" });
+    await expectHeldConsistent(payer.address);
 
     await settler.send(addresses.ledger, epochLedgerAbi, "veto", [epochId, charges]);
     await sync();
     expect(await escrowRow(payer.address)).toMatchObject({ balance: "30000000" });
     expect(await available(apiKey)).toMatchObject({ available: before?.available, unsettled: total.toString() });
+    await expectHeldConsistent(payer.address);
   });
 
   it("follows a reorg: what the orphaned blocks wrote is undone and the new blocks are read", async () => {

@@ -1,0 +1,1 @@
+ALTER TABLE `escrow_balances` ADD `held` integer DEFAULT 0 NOT NULL;
