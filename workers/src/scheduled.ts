@@ -1,6 +1,7 @@
 // Cron jobs of the worker: each cron expression in wrangler.toml runs the jobs registered for it, in order.
 import { syncChain } from "./chain/sync.ts";
 import type { AppEnv } from "./env.ts";
+import { AppError } from "./errors.ts";
 
 /** One job run by a cron trigger. Jobs must be idempotent: a trigger can fire twice or be retried. */
 export type Job = { name: string; run: (env: AppEnv["Bindings"], ctx: ExecutionContext) => Promise<void> };
@@ -10,8 +11,11 @@ export const jobsByCron: Record<string, Job[]> = {
   "* * * * *": [
     {
       name: "chain-sync",
+      // Every region's worker fires this cron against the shared control database; one run holds the lease.
       run: async (env) => {
-        await syncChain(env);
+        await syncChain(env).catch((err: unknown) => {
+          if (!(err instanceof AppError && err.code === "conflict")) throw err;
+        });
       },
     },
   ],

@@ -80,8 +80,6 @@ export async function recordUsage(
 ): Promise<{ receipt: SignedReceipt; cost: bigint; written: Promise<void> }> {
   const now = Date.now();
   const cost = chargeOf(m, o);
-  // The hold's settlement needs no receipt: it starts before the signature.
-  const settled = settleStatement(env.DB, m.requestId, cost).run();
   const receipt = await signReceipt(env, receiptPayload(m, o, cost, now));
   const r = m.resolved;
   const insert = env.METER_DB.prepare(INSERT_SQL).bind(
@@ -109,6 +107,6 @@ export async function recordUsage(
     receipt.payload,
     receipt.signature,
   );
-  const written = Promise.all([insert.run(), settled]).then(() => undefined);
+  const written = Promise.all([insert.run(), settleStatement(env.DB, m.requestId, cost).run()]).then(() => undefined);
   return { receipt, cost, written };
 }

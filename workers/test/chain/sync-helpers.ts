@@ -19,7 +19,8 @@ import { foundry } from "viem/chains";
 import { syncChain } from "../../src/chain/sync.ts";
 
 const transport = () => http(env.SYNC_CHAIN_RPC_URL);
-export const publicClient = createPublicClient({ chain: foundry, transport: transport() });
+/** No caching: block numbers move under the tests (cacheTime 0). */
+export const publicClient = createPublicClient({ chain: foundry, transport: transport(), cacheTime: 0 });
 export const testClient = createTestClient({ chain: foundry, mode: "anvil", transport: transport() });
 
 export const addresses = {

@@ -60,7 +60,7 @@ describe("chain sync", () => {
     const result = await sync();
     expect(result.events).toBeGreaterThan(0);
     expect(result.rewoundTo).toBeNull();
-    expect(result.block).toBe(await publicClient.getBlockNumber());
+    expect(result.block).toBe(await publicClient.getBlockNumber({ cacheTime: 0 }));
 
     const terms = await env.DB.prepare(
       "SELECT asset_id, token, CAST(price_per_mtok_in AS TEXT) AS p_in, CAST(price_per_mtok_out AS TEXT) AS p_out, active FROM license_terms WHERE id = ?",
