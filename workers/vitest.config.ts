@@ -37,6 +37,8 @@ export default defineConfig(async () => {
             // The anvil chain started by test/chain/global-setup.ts, and anvil's first account as settler.
             ...chainBindings(inject("chainRpcUrl"), inject("chainDeployment")),
             SETTLER_PRIVATE_KEY: "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+            // A private chain for the chain-sync tests (test/chain/sync-setup.ts).
+            SYNC_CHAIN_RPC_URL: inject("syncChainRpcUrl"),
             // The local model servers started by test/gateway/global-setup.ts, and the gateway's test secrets.
             UPSTREAM_URL: inject("upstreamUrl"),
             SLOW_UPSTREAM_URL: inject("slowUpstreamUrl"),
@@ -50,7 +52,7 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      globalSetup: ["./test/gateway/global-setup.ts", "./test/chain/global-setup.ts"],
+      globalSetup: ["./test/gateway/global-setup.ts", "./test/chain/global-setup.ts", "./test/chain/sync-setup.ts"],
       setupFiles: ["./test/apply-migrations.ts"],
     },
   };

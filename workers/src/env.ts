@@ -1,5 +1,6 @@
 // The one typed environment of the worker: bindings from wrangler.toml plus per-request variables.
 import type { RequestIdVariables } from "hono/request-id";
+import type { SyncVars } from "./chain/sync.ts";
 import type { ApiKeyVariables } from "./gateway/auth.ts";
 import type { PayerSessionVariables } from "./gateway/siwe.ts";
 import type { SessionVariables } from "./tasks/session.ts";
@@ -21,6 +22,6 @@ export type BenchVars = {
 };
 
 export type AppEnv = {
-  Bindings: Env & Secrets & BenchVars;
+  Bindings: Env & Secrets & BenchVars & SyncVars;
   Variables: RequestIdVariables & Partial<ApiKeyVariables & PayerSessionVariables & SessionVariables>;
 };

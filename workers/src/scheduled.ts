@@ -1,5 +1,7 @@
 // Cron jobs of the worker: each cron expression in wrangler.toml runs the jobs registered for it, in order.
+import { syncChain } from "./chain/sync.ts";
 import type { AppEnv } from "./env.ts";
+import { AppError } from "./errors.ts";
 import { closeEpoch } from "./settler/close.ts";
 
 /** One job run by a cron trigger. Jobs must be idempotent: a trigger can fire twice or be retried. */
@@ -12,6 +14,17 @@ export const jobsByCron: Record<string, Job[]> = {
       name: "settlement-close",
       run: async (env) => {
         await closeEpoch(env);
+      },
+    },
+  ],
+  "* * * * *": [
+    {
+      name: "chain-sync",
+      // Every region's worker fires this cron against the shared control database; one run holds the lease.
+      run: async (env) => {
+        await syncChain(env).catch((err: unknown) => {
+          if (!(err instanceof AppError && err.code === "conflict")) throw err;
+        });
       },
     },
   ],

@@ -20,6 +20,8 @@ declare global {
       /** The test chain's deployment file as text. */
       CHAIN_DEPLOYMENT: string;
       SETTLER_PRIVATE_KEY: string;
+      /** A private anvil chain with the same contract addresses, for tests that revert or move time. */
+      SYNC_CHAIN_RPC_URL: string;
     }
   }
 }

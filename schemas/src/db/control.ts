@@ -62,6 +62,10 @@ export const licenseTerms = sqliteTable("license_terms", {
   token: text("token").notNull(),
   pricePerMTokIn: integer("price_per_mtok_in").notNull(),
   pricePerMTokOut: integer("price_per_mtok_out").notNull(),
+  /** Whether new licenses may be minted under these terms; existing licenses keep their prices either way. */
+  active: integer("active").notNull().default(1),
+  /** Block the chain sync last read this row at; null when written by the admin API. */
+  blockNumber: integer("block_number"),
   updatedAt: integer("updated_at").notNull(),
 });
 
@@ -74,9 +78,11 @@ export const licenses = sqliteTable(
     termsId: text("terms_id").notNull(),
     holder: text("holder").notNull(),
     expiresAt: integer("expires_at").notNull(),
+    /** Block the chain sync last read this row at; null when written by the admin API. */
+    blockNumber: integer("block_number"),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("licenses_holder_asset").on(t.holder, t.assetId)],
+  (t) => [index("licenses_holder_asset").on(t.holder, t.assetId), index("licenses_block").on(t.blockNumber)],
 );
 
 /** Escrow balances synced from the escrow contract, per payer and payment token. */
@@ -86,9 +92,21 @@ export const escrowBalances = sqliteTable(
     payer: text("payer").notNull(),
     token: text("token").notNull(),
     balance: integer("balance").notNull(),
+    /** Amount of an open withdrawal request: no longer spendable, though still chargeable on-chain until paid out. */
+    withdrawal: integer("withdrawal").notNull().default(0),
+    /**
+     * Sum of the pair's unsettled hold amounts (reservations and unsettled charges), kept by triggers on
+     * `spend_holds` (migration 0003), so the reservation checks `balance − withdrawal − held` without summing holds.
+     */
+    held: integer("held").notNull().default(0),
+    /**
+     * Block the balance was read at, by the chain sync or by the settler after recording an epoch; null when
+     * written by the admin API. Chain writes only replace a balance read at the same or an older block.
+     */
+    blockNumber: integer("block_number"),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.payer, t.token] })],
+  (t) => [primaryKey({ columns: [t.payer, t.token] }), index("escrow_balances_block").on(t.blockNumber)],
 );
 
 /**
@@ -115,6 +133,15 @@ export const spendHolds = sqliteTable(
     index("spend_holds_key_day").on(t.keyId, t.day),
   ],
 );
+
+/** The chain sync's cursor per chain: last block read and its hash (reorg check), and a lease against overlapping runs. */
+export const chainSync = sqliteTable("chain_sync", {
+  chainId: text("chain_id").primaryKey(),
+  blockNumber: integer("block_number"),
+  blockHash: text("block_hash"),
+  leaseUntil: integer("lease_until").notNull().default(0),
+  updatedAt: integer("updated_at").notNull(),
+});
 
 /** Fixed one-minute windows counting requests and tokens per key, for rpm/tpm limits. */
 export const rateWindows = sqliteTable(

@@ -5,11 +5,11 @@ import { AppError } from "../errors.ts";
 import type { Metered, Outcome } from "./meter.ts";
 import { recordUsage } from "./meter.ts";
 import { costOf } from "./pricing.ts";
-import { checkRateLimit, RateLimitError } from "./rate-limit.ts";
+import { planRateLimit, RateLimitError } from "./rate-limit.ts";
 import { receiptHeader, type SignedReceipt, signerOf } from "./receipts.ts";
 import { appendRequestLog } from "./request-log.ts";
 import { resolveModel } from "./routing.ts";
-import { reserve } from "./spend.ts";
+import { refuse, reserve, reserveStatement } from "./spend.ts";
 import type { UpstreamAttempt } from "./upstream.ts";
 
 export type AdmitParameters = {
@@ -38,18 +38,9 @@ export async function admit(c: Context<AppEnv>, p: AdmitParameters): Promise<Adm
   const resolved = await resolveModel(c.env.DB, key, p.model, p.kind);
   const maxOutputTokens =
     p.kind === "embedding" ? 0 : Math.min(p.maxOutputTokens ?? resolved.maxOutputTokens, resolved.maxOutputTokens);
-  let headers: Record<string, string>;
-  try {
-    const limited = await checkRateLimit(c.env.DB, key, p.inputEstimate + maxOutputTokens, now);
-    headers = limited.headers;
-    if (limited.prune) c.executionCtx.waitUntil(limited.prune);
-  } catch (err) {
-    if (err instanceof RateLimitError) for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
-    throw err;
-  }
   const reserved = costOf(p.maxInputTokens, maxOutputTokens, resolved.pricePerMTokIn, resolved.pricePerMTokOut);
   const requestId = c.get("requestId");
-  await reserve(c.env.DB, {
+  const hold = {
     requestId,
     payer: key.payer,
     token: resolved.token,
@@ -57,7 +48,24 @@ export async function admit(c: Context<AppEnv>, p: AdmitParameters): Promise<Adm
     amount: reserved,
     dailyLimit: key.dailySpendLimit,
     now,
-  });
+  };
+  // Rate limit and reservation: one round trip to the control database (one batch) before the upstream call.
+  const plan = planRateLimit(c.env.DB, key, p.inputEstimate + maxOutputTokens, now);
+  let headers: Record<string, string> = {};
+  if (plan) {
+    const [counted, held] = await c.env.DB.batch([plan.statement, reserveStatement(c.env.DB, hold, true)]);
+    try {
+      const limited = plan.admit(counted?.results[0] as { requests: number; tokens: number } | undefined);
+      headers = limited.headers;
+      if (limited.prune) c.executionCtx.waitUntil(limited.prune);
+    } catch (err) {
+      if (err instanceof RateLimitError) for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
+      throw err;
+    }
+    if (!held?.results[0]) await refuse(c.env.DB, hold);
+  } else {
+    await reserve(c.env.DB, hold);
+  }
   const metered: Metered = {
     requestId,
     key,

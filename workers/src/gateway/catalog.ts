@@ -30,10 +30,32 @@ export type TermsInput = {
   token: string;
   pricePerMTokIn: bigint;
   pricePerMTokOut: bigint;
+  /** Whether new licenses may be minted (default true); prices of existing licenses apply either way. */
+  active?: boolean | undefined;
+  /** Block the chain sync read the terms at; absent for admin writes. */
+  blockNumber?: bigint | undefined;
 };
-export type LicenseInput = { id: string; assetId: string; termsId: string; holder: string; expiresAt: number };
+export type LicenseInput = {
+  id: string;
+  assetId: string;
+  termsId: string;
+  holder: string;
+  /** Unix milliseconds. */
+  expiresAt: number;
+  blockNumber?: bigint | undefined;
+};
 /** `settledBefore`: charges created before this instant are already debited in `balance` (epoch settled on-chain). */
-export type EscrowInput = { payer: string; token: string; balance: bigint; settledBefore?: number | undefined };
+export type EscrowInput = {
+  payer: string;
+  token: string;
+  balance: bigint;
+  settledBefore?: number | undefined;
+  /** Amount of an open on-chain withdrawal request (default 0): not spendable any more. */
+  withdrawal?: bigint | undefined;
+  blockNumber?: bigint | undefined;
+  /** The ledger's tip epoch at `blockNumber` (chain sync only): see `escrowStatement`. */
+  ledgerTip?: bigint | undefined;
+};
 
 export async function upsertModel(db: D1Database, m: ModelInput): Promise<void> {
   clearRoutingCache();
@@ -76,15 +98,18 @@ export async function deleteRoute(db: D1Database, id: string): Promise<boolean> 
   return res.meta.changes > 0;
 }
 
-export async function upsertTerms(db: D1Database, t: TermsInput): Promise<void> {
-  clearRoutingCache();
-  await db
+const clamp = (amount: bigint) => (amount > INT64_MAX ? INT64_MAX : amount).toString();
+const blockOf = (b: bigint | undefined) => (b === undefined ? null : Number(b));
+
+/** The upsert of one terms row, for batching with other writes. */
+export function termsStatement(db: D1Database, t: TermsInput): D1PreparedStatement {
+  return db
     .prepare(
-      `INSERT INTO license_terms (id, asset_id, token, price_per_mtok_in, price_per_mtok_out, updated_at)
-       VALUES (?, ?, ?, CAST(? AS INTEGER), CAST(? AS INTEGER), ?)
+      `INSERT INTO license_terms (id, asset_id, token, price_per_mtok_in, price_per_mtok_out, active, block_number, updated_at)
+       VALUES (?, ?, ?, CAST(? AS INTEGER), CAST(? AS INTEGER), ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET asset_id = excluded.asset_id, token = excluded.token,
          price_per_mtok_in = excluded.price_per_mtok_in, price_per_mtok_out = excluded.price_per_mtok_out,
-         updated_at = excluded.updated_at`,
+         active = excluded.active, block_number = excluded.block_number, updated_at = excluded.updated_at`,
     )
     .bind(
       t.id,
@@ -92,21 +117,75 @@ export async function upsertTerms(db: D1Database, t: TermsInput): Promise<void> 
       t.token.toLowerCase(),
       t.pricePerMTokIn.toString(),
       t.pricePerMTokOut.toString(),
+      t.active === false ? 0 : 1,
+      blockOf(t.blockNumber),
       Date.now(),
+    );
+}
+
+export async function upsertTerms(db: D1Database, t: TermsInput): Promise<void> {
+  clearRoutingCache();
+  await termsStatement(db, t).run();
+}
+
+/** The upsert of one license row, for batching with other writes. */
+export function licenseStatement(db: D1Database, l: LicenseInput): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO licenses (id, asset_id, terms_id, holder, expires_at, block_number, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET asset_id = excluded.asset_id, terms_id = excluded.terms_id, holder = excluded.holder,
+         expires_at = excluded.expires_at, block_number = excluded.block_number, updated_at = excluded.updated_at`,
     )
-    .run();
+    .bind(
+      l.id,
+      l.assetId.toLowerCase(),
+      l.termsId,
+      l.holder.toLowerCase(),
+      l.expiresAt,
+      blockOf(l.blockNumber),
+      Date.now(),
+    );
 }
 
 export async function upsertLicense(db: D1Database, l: LicenseInput): Promise<void> {
   clearRoutingCache();
-  await db
+  await licenseStatement(db, l).run();
+}
+
+/**
+ * The upsert of one escrow row (balance clamped to INT64_MAX, which can only refuse spend), for batching. Chain
+ * reads (the sync's and the settler's) carry the block they were read at, and replace a stored row only if it was
+ * read at the same or an older block: the newest chain state wins whichever writer lands last, so a sync read from
+ * before an epoch's debit can never overwrite the settler's post-debit balance. Admin writes (no block) always apply.
+ * `held` is computed on insert (a row created after holds exist) and otherwise left to the `spend_holds` triggers.
+ * With `ledgerTip` (the chain sync's read of the ledger's tip epoch at the same block), a balance may only go down
+ * while an epoch the settler recorded as settled is above the tip, i.e. vetoed and refunded on-chain but its holds
+ * not reopened by the settler yet: the refund reaches `balance` only with the settler's reopening, never before it.
+ */
+export function escrowStatement(db: D1Database, e: EscrowInput, now = Date.now()): D1PreparedStatement {
+  return db
     .prepare(
-      `INSERT INTO licenses (id, asset_id, terms_id, holder, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT(id) DO UPDATE SET asset_id = excluded.asset_id, terms_id = excluded.terms_id, holder = excluded.holder,
-         expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+      `INSERT INTO escrow_balances (payer, token, balance, withdrawal, block_number, updated_at, held)
+       VALUES (?1, ?2, CAST(?3 AS INTEGER), CAST(?4 AS INTEGER), ?5, ?6, (SELECT coalesce(sum(amount), 0)
+         FROM spend_holds WHERE payer = ?1 AND token = ?2 AND settled_at IS NULL))
+       ON CONFLICT(payer, token) DO UPDATE SET
+         balance = CASE WHEN ?7 IS NOT NULL AND EXISTS (SELECT 1 FROM settlement_epochs
+           WHERE status = 'settled' AND epoch_id > ?7) THEN min(excluded.balance, escrow_balances.balance)
+           ELSE excluded.balance END,
+         withdrawal = excluded.withdrawal,
+         block_number = excluded.block_number, updated_at = excluded.updated_at
+       WHERE excluded.block_number IS NULL OR escrow_balances.block_number IS NULL
+         OR excluded.block_number >= escrow_balances.block_number`,
     )
-    .bind(l.id, l.assetId.toLowerCase(), l.termsId, l.holder.toLowerCase(), l.expiresAt, Date.now())
-    .run();
+    .bind(
+      e.payer.toLowerCase(),
+      e.token.toLowerCase(),
+      clamp(e.balance),
+      clamp(e.withdrawal ?? 0n),
+      blockOf(e.blockNumber),
+      now,
+      blockOf(e.ledgerTip),
+    );
 }
 
 /**
@@ -115,14 +194,8 @@ export async function upsertLicense(db: D1Database, l: LicenseInput): Promise<vo
  * counted twice nor dropped while the balance still includes it.
  */
 export async function upsertEscrow(db: D1Database, e: EscrowInput): Promise<void> {
-  const balance = e.balance > INT64_MAX ? INT64_MAX : e.balance;
   const now = Date.now();
-  const upsert = db
-    .prepare(
-      `INSERT INTO escrow_balances (payer, token, balance, updated_at) VALUES (?, ?, CAST(? AS INTEGER), ?)
-       ON CONFLICT(payer, token) DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at`,
-    )
-    .bind(e.payer.toLowerCase(), e.token.toLowerCase(), balance.toString(), now);
+  const upsert = escrowStatement(db, e, now);
   if (e.settledBefore === undefined) {
     await upsert.run();
     return;
@@ -136,11 +209,11 @@ export async function upsertEscrow(db: D1Database, e: EscrowInput): Promise<void
   await db.batch([settle, upsert]);
 }
 
-/** The escrow view of a payer per token: balance, unsettled charges, in-flight reservations, available. */
+/** The escrow view of a payer per token: balance, pending withdrawal, unsettled charges, in-flight reservations, available. */
 export async function escrowStatus(db: D1Database, payer: string) {
   const { results } = await db
     .prepare(
-      `SELECT e.token AS token, CAST(e.balance AS TEXT) AS balance,
+      `SELECT e.token AS token, CAST(e.balance AS TEXT) AS balance, CAST(e.withdrawal AS TEXT) AS withdrawal,
          CAST(coalesce((SELECT sum(amount) FROM spend_holds h WHERE h.payer = e.payer AND h.token = e.token
            AND h.settled_at IS NULL AND h.state = 'charged'), 0) AS TEXT) AS unsettled,
          CAST(coalesce((SELECT sum(amount) FROM spend_holds h WHERE h.payer = e.payer AND h.token = e.token
@@ -148,9 +221,9 @@ export async function escrowStatus(db: D1Database, payer: string) {
        FROM escrow_balances e WHERE e.payer = ?`,
     )
     .bind(payer.toLowerCase())
-    .all<{ token: string; balance: string; unsettled: string; reserved: string }>();
+    .all<{ token: string; balance: string; withdrawal: string; unsettled: string; reserved: string }>();
   return results.map((r) => ({
     ...r,
-    available: (BigInt(r.balance) - BigInt(r.unsettled) - BigInt(r.reserved)).toString(),
+    available: (BigInt(r.balance) - BigInt(r.withdrawal) - BigInt(r.unsettled) - BigInt(r.reserved)).toString(),
   }));
 }

@@ -15,17 +15,19 @@ RETURNING requests, tokens`;
 /** The x-ratelimit-* headers, and the pruning of the key's past windows when this request opened a new one. */
 export type RateLimitResult = { headers: Record<string, string>; prune?: Promise<unknown> };
 
+/** The counting statement of a request, and how to read its result (throws `rate_limit_exceeded`). */
+export type RateLimitPlan = {
+  statement: D1PreparedStatement;
+  admit: (row: { requests: number; tokens: number } | undefined) => RateLimitResult;
+};
+
 /**
- * Admits a request estimated at `tokens` tokens (prompt estimate + max output, as OpenAI counts) or throws
- * `rate_limit_exceeded` with the seconds until the window resets. Keys without limits skip the database.
+ * Plans admitting a request estimated at `tokens` tokens (prompt estimate + max output, as OpenAI counts): null for
+ * keys without limits (no database work), else one conditional upsert to run, possibly batched with the reservation.
+ * Throws at once when the request alone exceeds the key's tpm.
  */
-export async function checkRateLimit(
-  db: D1Database,
-  key: ApiKey,
-  tokens: number,
-  now: number,
-): Promise<RateLimitResult> {
-  if (key.rpm === null && key.tpm === null) return { headers: {} };
+export function planRateLimit(db: D1Database, key: ApiKey, tokens: number, now: number): RateLimitPlan | null {
+  if (key.rpm === null && key.tpm === null) return null;
   const window = Math.floor(now / WINDOW_MS) * WINDOW_MS;
   const resetSeconds = Math.max(1, Math.ceil((window + WINDOW_MS - now) / 1000));
   const rpm = key.rpm ?? UNLIMITED;
@@ -51,21 +53,22 @@ export async function checkRateLimit(
       },
     );
   }
-  const row = await db
-    .prepare(COUNT_SQL)
-    .bind(key.id, window, tokens, rpm, tpm)
-    .first<{ requests: number; tokens: number }>();
-  if (row?.requests === 1) {
-    const prune = db.prepare("DELETE FROM rate_windows WHERE key_id = ? AND window < ?").bind(key.id, window).run();
-    return { headers: headers(row.requests, row.tokens), prune };
-  }
-  if (row) return { headers: headers(row.requests, row.tokens) };
-  throw new RateLimitError(
-    `Rate limit reached for key ${key.prefix}…: limits are ${key.rpm ?? "unlimited"} requests and ` +
-      `${key.tpm ?? "unlimited"} tokens per minute. Please try again in ${resetSeconds}s.`,
-    resetSeconds,
-    headers(rpm, tpm),
-  );
+  return {
+    statement: db.prepare(COUNT_SQL).bind(key.id, window, tokens, rpm, tpm),
+    admit: (row) => {
+      if (row?.requests === 1) {
+        const prune = db.prepare("DELETE FROM rate_windows WHERE key_id = ? AND window < ?").bind(key.id, window).run();
+        return { headers: headers(row.requests, row.tokens), prune };
+      }
+      if (row) return { headers: headers(row.requests, row.tokens) };
+      throw new RateLimitError(
+        `Rate limit reached for key ${key.prefix}…: limits are ${key.rpm ?? "unlimited"} requests and ` +
+          `${key.tpm ?? "unlimited"} tokens per minute. Please try again in ${resetSeconds}s.`,
+        resetSeconds,
+        headers(rpm, tpm),
+      );
+    },
+  };
 }
 
 /** A 429 that also carries the x-ratelimit-* headers. */

@@ -2,15 +2,16 @@
 import { AppError } from "../errors.ts";
 
 /**
- * available = escrow − unsettled charges − in-flight reservations. The hold is inserted only if the reservation
- * fits, and the check and the insert are one SQLite statement: D1 runs statements of a database one at a time,
- * so concurrent requests see each other's holds and can never reserve more than the escrow holds.
+ * available = escrow − pending withdrawal − unsettled charges − in-flight reservations. The hold is inserted only if
+ * the reservation fits, and the check and the insert are one SQLite statement: D1 runs statements of a database one
+ * at a time, so concurrent requests see each other's holds and can never reserve more than the escrow holds. `held`
+ * is the sum of the pair's unsettled holds, kept by triggers within each statement that changes a hold, so the check
+ * costs the same whatever the number of holds.
  */
 const RESERVE_SQL = `
 INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at)
 SELECT ?1, ?2, ?3, ?4, ?5, CAST(?6 AS INTEGER), CAST(?6 AS INTEGER), 'reserved', ?7
-WHERE coalesce((SELECT balance FROM escrow_balances WHERE payer = ?2 AND token = ?3), 0)
-    - coalesce((SELECT sum(amount) FROM spend_holds WHERE payer = ?2 AND token = ?3 AND settled_at IS NULL), 0)
+WHERE (?9 = 0 OR changes() = 1) AND coalesce((SELECT balance - withdrawal - held FROM escrow_balances WHERE payer = ?2 AND token = ?3), 0)
     >= CAST(?6 AS INTEGER)
   AND (?8 IS NULL OR coalesce((SELECT sum(amount) FROM spend_holds WHERE key_id = ?4 AND day = ?5), 0)
     + CAST(?6 AS INTEGER) <= CAST(?8 AS INTEGER))
@@ -31,14 +32,36 @@ export type ReserveParameters = {
 
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/**
+ * The reservation statement. With `afterRateLimit`, it runs in the same batch right after the key's rate-limit
+ * upsert and inserts only if that upsert counted the request (SQLite's `changes()` is the previous statement's row
+ * count), so a rate-limited request reserves nothing and both checks cost one round trip.
+ */
+export function reserveStatement(db: D1Database, p: ReserveParameters, afterRateLimit: boolean): D1PreparedStatement {
+  return db
+    .prepare(RESERVE_SQL)
+    .bind(
+      p.requestId,
+      p.payer,
+      p.token,
+      p.keyId,
+      utcDay(p.now),
+      p.amount.toString(),
+      p.now,
+      p.dailyLimit?.toString() ?? null,
+      afterRateLimit ? 1 : 0,
+    );
+}
+
 /** Reserves the worst case or throws `insufficient_quota` (402), or `conflict` when the request id was used. */
 export async function reserve(db: D1Database, p: ReserveParameters): Promise<void> {
+  const inserted = await reserveStatement(db, p, false).first<{ request_id: string }>();
+  if (!inserted) await refuse(db, p);
+}
+
+/** Explains why a reservation inserted nothing, as the error to answer with. */
+export async function refuse(db: D1Database, p: ReserveParameters): Promise<never> {
   const day = utcDay(p.now);
-  const inserted = await db
-    .prepare(RESERVE_SQL)
-    .bind(p.requestId, p.payer, p.token, p.keyId, day, p.amount.toString(), p.now, p.dailyLimit?.toString() ?? null)
-    .first<{ request_id: string }>();
-  if (inserted) return;
   const existing = await db
     .prepare("SELECT 1 AS n FROM spend_holds WHERE request_id = ?")
     .bind(p.requestId)
@@ -48,8 +71,7 @@ export async function reserve(db: D1Database, p: ReserveParameters): Promise<voi
   }
   const row = await db
     .prepare(
-      `SELECT CAST(coalesce((SELECT balance FROM escrow_balances WHERE payer = ?1 AND token = ?2), 0)
-         - coalesce((SELECT sum(amount) FROM spend_holds WHERE payer = ?1 AND token = ?2 AND settled_at IS NULL), 0)
+      `SELECT CAST(coalesce((SELECT balance - withdrawal - held FROM escrow_balances WHERE payer = ?1 AND token = ?2), 0)
          AS TEXT) AS available`,
     )
     .bind(p.payer, p.token)

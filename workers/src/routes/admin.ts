@@ -1,4 +1,4 @@
-// Operator API under /admin (ADMIN_TOKEN): models, routes, synced terms/licenses/escrow, and any payer's keys.
+// Operator API under /admin (ADMIN_TOKEN): models, routes, synced terms/licenses/escrow, chain sync, any payer's keys.
 import {
   adminCreateKeySchema,
   escrowUpsertSchema,
@@ -10,6 +10,7 @@ import {
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
+import { syncChain } from "../chain/sync.ts";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { bearerToken } from "../gateway/auth.ts";
@@ -99,6 +100,18 @@ export const admin = new Hono<AppEnv>()
       settledBefore: e.settled_before ? Date.parse(e.settled_before) : undefined,
     });
     return c.json({ ok: true, escrow: await escrowStatus(c.env.DB, e.payer) });
+  })
+  .post("/chain/sync", async (c) => {
+    const r = await syncChain(c.env);
+    return c.json({
+      chain_id: r.chainId,
+      block: r.block?.toString() ?? null,
+      block_hash: r.blockHash,
+      from: r.from.toString(),
+      rewound_to: r.rewoundTo?.toString() ?? null,
+      ranges: r.ranges,
+      events: r.events,
+    });
   })
   .get("/escrow/:payer", async (c) =>
     c.json({ payer: c.req.param("payer"), escrow: await escrowStatus(c.env.DB, c.req.param("payer")) }),

@@ -1,7 +1,7 @@
 // Recording a settled epoch in the gateway's spend ledger: lower escrow balances first, then settle the holds.
 import { epochLedgerAbi } from "@tributary/schemas/abis";
 import type { Address, PublicClient } from "viem";
-import { INT64_MAX } from "../gateway/catalog.ts";
+import { escrowStatement } from "../gateway/catalog.ts";
 import type { Manifest } from "./manifest.ts";
 
 /** Bound parameters per statement stay far under D1's 100. */
@@ -24,7 +24,11 @@ export async function markSettled(
   await setHoldsSettled(db, requestIds, Date.now());
 }
 
-/** Sets each payer's synced escrow balance to what the ledger holds now. */
+/**
+ * Sets each payer's synced escrow balance and open withdrawal to what the ledger holds at the latest block, and
+ * records that block: the write is block-ordered with the chain sync's (gateway/catalog.ts `escrowStatement`), so
+ * a sync read from before the debit (or the refund) cannot overwrite it afterwards.
+ */
 export async function refreshBalances(
   db: D1Database,
   client: PublicClient,
@@ -32,34 +36,22 @@ export async function refreshBalances(
   charges: readonly { payer: string; token: string }[],
 ): Promise<void> {
   const now = Date.now();
+  const blockNumber = await client.getBlockNumber({ cacheTime: 0 });
+  const at = { address: ledger, abi: epochLedgerAbi, blockNumber } as const;
   const balances = await Promise.all(
     charges.map(async (c) => {
-      const balance = await client.readContract({
-        address: ledger,
-        abi: epochLedgerAbi,
-        functionName: "escrowOf",
-        args: [c.payer as Address, c.token as Address],
-      });
-      return { payer: c.payer, token: c.token, balance: clamp(balance) };
+      const args = [c.payer as Address, c.token as Address] as const;
+      const [balance, withdrawal] = await Promise.all([
+        client.readContract({ ...at, functionName: "escrowOf", args }),
+        client.readContract({ ...at, functionName: "withdrawalOf", args }),
+      ]);
+      return { payer: c.payer, token: c.token, balance, withdrawal: withdrawal[0], blockNumber };
     }),
   );
-  const upserts = balances.map((b) =>
-    db
-      .prepare(
-        `INSERT INTO escrow_balances (payer, token, balance, updated_at) VALUES (?, ?, CAST(? AS INTEGER), ?)
-         ON CONFLICT(payer, token) DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at`,
-      )
-      .bind(b.payer, b.token, b.balance.toString(), now),
-  );
+  const upserts = balances.map((b) => escrowStatement(db, b, now));
   for (let i = 0; i < upserts.length; i += STATEMENTS_PER_BATCH) {
     await db.batch(upserts.slice(i, i + STATEMENTS_PER_BATCH));
   }
-}
-
-/** Balances above SQLite's INTEGER range are stored clamped (refuses spend, never allows it), as the gateway does. */
-function clamp(balance: bigint): bigint {
-  if (balance > INT64_MAX) return INT64_MAX;
-  return balance;
 }
 
 /** Marks the holds of `requestIds` settled at `at`, or unsettled again when `at` is null. */

@@ -1,4 +1,5 @@
 // Every refusal in OpenAI's error shape, and upstream fallbacks, retries and timeouts.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { adminCall, call, chat, holds, seed, usageRecord } from "./helpers.ts";
 
@@ -84,6 +85,24 @@ describe("refusals in OpenAI's error shape", () => {
     await expectError(third, 429, "rate_limit_exceeded");
     expect(Number(third.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(third.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+  });
+
+  it("checks the rate limit and reserves in one batch: a rate-limited request holds nothing", async () => {
+    const s = await seed({ key: { rpm: 1 }, escrow: 1_000_000n });
+    expect((await post(s.apiKey, chat(s.model, "one"))).status).toBe(200);
+    const limited = await post(s.apiKey, chat(s.model, "two"));
+    await expectError(limited, 429, "rate_limit_exceeded");
+    const held = await holds(s.payer);
+    expect(held.map((h) => h.request_id)).not.toContain(limited.headers.get("x-request-id"));
+    expect(held).toHaveLength(1);
+  });
+
+  it("counts a request that the escrow then refuses, as before (402 after the rate limit)", async () => {
+    const s = await seed({ key: { rpm: 5 }, escrow: 1n });
+    await expectError(await post(s.apiKey, chat(s.model, "too expensive")), 402, "insufficient_quota");
+    const row = await env.DB.prepare("SELECT requests FROM rate_windows WHERE key_id = ?").bind(s.keyId).first();
+    expect(row).toEqual({ requests: 1 });
+    expect(await holds(s.payer)).toHaveLength(0);
   });
 
   it("refuses a request larger than the key's tpm", async () => {
