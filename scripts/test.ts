@@ -31,18 +31,22 @@ const suites: Suite[] = [
   },
   { name: "schemas", command: "vitest", args: ["run"], cwd: "schemas" },
   { name: "workers", command: "vitest", args: ["run"], cwd: "workers" },
+  // `wrangler deploy --dry-run` for every region's environment.
+  { name: "deploy", command: "node", args: ["scripts/dry-run.ts"] },
   { name: "indexer", command: "vitest", args: ["run"], cwd: "indexer" },
   // The bench runner at minimal size (the gas module, ≈10 s) and its statistics; benchmarks are `npm run bench`.
   { name: "bench", command: "vitest", args: ["run", "--config", "bench/vitest.config.ts"] },
   { name: "e2e", command: "vitest", args: ["run", "--config", "scripts/vitest.config.ts"] },
 ];
 
-/** Passed/failed counts from a runner's summary line (forge's or vitest's). */
+/** Passed/failed counts from a runner's summary line (forge's, vitest's, or a plain "N passed, M failed"). */
 function counts(output: string): { passed: number; failed: number } {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colours.
   const text = output.replace(/\x1b\[[0-9;]*m/g, "");
   const forge = [...text.matchAll(/(\d+) tests passed, (\d+) failed/g)].at(-1);
   if (forge) return { passed: Number(forge[1]), failed: Number(forge[2]) };
+  const plain = text.match(/^(\d+) passed, (\d+) failed$/m);
+  if (plain) return { passed: Number(plain[1]), failed: Number(plain[2]) };
   const vitest = text.match(/^\s*Tests\s+(.*)$/m)?.[1] ?? "";
   return {
     passed: Number(vitest.match(/(\d+) passed/)?.[1] ?? 0),
