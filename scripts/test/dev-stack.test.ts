@@ -12,6 +12,13 @@ import { assertPortFree, childEnv, freePort, repoRoot } from "../lib/processes.t
 import type { StackInfo } from "../lib/stack.ts";
 import { signIn } from "../tasks-demo.ts";
 
+/** `n` free ports, all different: the OS may hand out a just-released port again (nothing listens on them yet). */
+async function distinctPorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
 type Run = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
 
 function runDev(args: string[]): Run {
@@ -71,7 +78,8 @@ describe("npm run dev", () => {
   let stack: StackInfo;
 
   beforeAll(async () => {
-    ports = { chain: await freePort(), gateway: await freePort(), indexer: await freePort(), model: await freePort() };
+    const [chain = 0, gateway = 0, indexer = 0, model = 0] = await distinctPorts(4);
+    ports = { chain, gateway, indexer, model };
     dev = runDev([
       "--fresh",
       ...["--state-dir", path.relative(repoRoot, stateDir)],
@@ -247,7 +255,7 @@ describe("npm run dev failures", () => {
     const stateDir = newStateDir("e2e-bad-");
     writeFileSync(path.join(stateDir, "anvil-state.json"), "{}");
     writeFileSync(path.join(stateDir, "chain.json"), "not json");
-    const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const ports = await distinctPorts(4);
     const run = runDev([
       ...["--state-dir", path.relative(repoRoot, stateDir), "--chain-port", String(ports[0])],
       ...["--gateway-port", String(ports[1]), "--indexer-port", String(ports[2]), "--model-port", String(ports[3])],
