@@ -171,6 +171,22 @@ export async function startStack(options: StackOptions, stack = new Stack()): Pr
     modelServerUrl: model.url,
   });
 
+  // wrangler dev runs no cron triggers, so the stack stands in for the chain sync's every-minute cron:
+  // once now (what the seeding wrote on-chain reaches the gateway's copy) and then every 30 s.
+  const syncChain = async () => {
+    const res = await fetch(`${worker.url}/admin/chain/sync`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    await res.body?.cancel();
+    return res.status;
+  };
+  const firstSync = await syncChain();
+  if (firstSync >= 300)
+    throw new Error(`The first chain sync answered ${firstSync}; see ${path.join("logs", "wrangler.log")}.`);
+  const timer = setInterval(() => void syncChain().catch(() => {}), 30_000);
+  stack.add("chain sync timer", async () => clearInterval(timer));
+
   const info: StackInfo = {
     chainId: deployment.chainId,
     rpcUrl: anvil.rpcUrl,
