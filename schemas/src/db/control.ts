@@ -1,4 +1,5 @@
 // D1 tables of the control database (binding DB): keys, models, routes, synced licenses and escrow, spend holds.
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Money columns hold integer base units of the payment token (SQLite INTEGER, 64-bit); read them with CAST(... AS TEXT). */
@@ -112,7 +113,12 @@ export const escrowBalances = sqliteTable(
 /**
  * One hold per metered request: the worst case while in flight (state `reserved`), the actual charge once done
  * (`charged`), nothing when the upstream failed (`released`). Unsettled holds count against escrow until the
- * chain sync marks them settled together with the lowered escrow balance.
+ * settler marks them settled together with the lowered escrow balance.
+ *
+ * A row in state `leased` is an isolate's escrow lease (gateway/lease.ts): a slice of a key's spendable escrow that
+ * the isolate admits requests against in memory. Its `reserved` is everything ever granted into it, its `amount`
+ * what is still held (granted minus the charges written as their own rows); it is `released` (amount 0) when its
+ * isolate retires it, or by the next grant for its payer once `expires_at` has passed.
  */
 export const spendHolds = sqliteTable(
   "spend_holds",
@@ -127,10 +133,13 @@ export const spendHolds = sqliteTable(
     state: text("state").notNull(),
     settledAt: integer("settled_at"),
     createdAt: integer("created_at").notNull(),
+    /** Leases only: when a lease its isolate stopped confirming may be released by anyone (ms since epoch). */
+    expiresAt: integer("expires_at"),
   },
   (t) => [
     index("spend_holds_unsettled").on(t.payer, t.token, t.settledAt),
     index("spend_holds_key_day").on(t.keyId, t.day),
+    index("spend_holds_leases").on(t.payer, t.token, t.expiresAt).where(sql`state = 'leased'`),
   ],
 );
 

@@ -2,14 +2,15 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
-import type { Metered, Outcome } from "./meter.ts";
+import { admitFromLease, keepAlive } from "./lease.ts";
+import type { Metered, Outcome, Spend } from "./meter.ts";
 import { recordUsage } from "./meter.ts";
 import { costOf } from "./pricing.ts";
-import { planRateLimit, RateLimitError } from "./rate-limit.ts";
+import { admitRate, RateLimitError } from "./rate-limit.ts";
 import { receiptHeader, type SignedReceipt, signerOf } from "./receipts.ts";
 import { appendRequestLog } from "./request-log.ts";
 import { resolveModel } from "./routing.ts";
-import { refuse, reserve, reserveStatement } from "./spend.ts";
+import { reserve } from "./spend.ts";
 import type { UpstreamAttempt } from "./upstream.ts";
 
 export type AdmitParameters = {
@@ -28,7 +29,10 @@ export type AdmitParameters = {
 /** An admitted request: metered, its worst case reserved; `maxOutputTokens` is what the upstream must be held to. */
 export type Admitted = { metered: Metered; maxOutputTokens: number; headers: Record<string, string> };
 
-/** Resolves the model and license, applies the key's rate limits and reserves the worst-case cost, in that order. */
+/**
+ * Resolves the model and license, applies the key's rate limits and holds the worst-case cost, in that order. In
+ * the common case (cached key and model, leases with room) nothing here waits for the database.
+ */
 export async function admit(c: Context<AppEnv>, p: AdmitParameters): Promise<Admitted> {
   const key = c.get("apiKey");
   if (!key) throw new AppError("invalid_api_key", "You didn't provide an API key.");
@@ -49,22 +53,23 @@ export async function admit(c: Context<AppEnv>, p: AdmitParameters): Promise<Adm
     dailyLimit: key.dailySpendLimit,
     now,
   };
-  // Rate limit and reservation: one round trip to the control database (one batch) before the upstream call.
-  const plan = planRateLimit(c.env.DB, key, p.inputEstimate + maxOutputTokens, now);
-  let headers: Record<string, string> = {};
-  if (plan) {
-    const [counted, held] = await c.env.DB.batch([plan.statement, reserveStatement(c.env.DB, hold, true)]);
-    try {
-      const limited = plan.admit(counted?.results[0] as { requests: number; tokens: number } | undefined);
-      headers = limited.headers;
-      if (limited.prune) c.executionCtx.waitUntil(limited.prune);
-    } catch (err) {
-      if (err instanceof RateLimitError) for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
-      throw err;
-    }
-    if (!held?.results[0]) await refuse(c.env.DB, hold);
-  } else {
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+  // Rate limit, then the worst case: both against the isolate's leases, in memory unless a lease runs out.
+  let headers: Record<string, string>;
+  try {
+    headers = await admitRate(c.env.DB, key, p.inputEstimate + maxOutputTokens, now, waitUntil);
+  } catch (err) {
+    if (err instanceof RateLimitError) for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
+    throw err;
+  }
+  let spend: Spend;
+  if (c.req.header("x-request-id") === requestId) {
+    // A client-chosen id may repeat: its own reservation row makes the database refuse the second use (409).
     await reserve(c.env.DB, hold);
+    spend = { kind: "hold" };
+  } else {
+    const lease = await admitFromLease(c.env.DB, hold, waitUntil);
+    spend = { kind: "lease", lease, stopKeepAlive: keepAlive(c.env.DB, lease, waitUntil) };
   }
   const metered: Metered = {
     requestId,
@@ -73,6 +78,7 @@ export async function admit(c: Context<AppEnv>, p: AdmitParameters): Promise<Adm
     endpoint: p.endpoint,
     stream: p.stream,
     reserved,
+    spend,
     startedAt: now,
     region: c.env.REGION,
   };

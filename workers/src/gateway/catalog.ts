@@ -209,19 +209,24 @@ export async function upsertEscrow(db: D1Database, e: EscrowInput): Promise<void
   await db.batch([settle, upsert]);
 }
 
-/** The escrow view of a payer per token: balance, pending withdrawal, unsettled charges, in-flight reservations, available. */
+/**
+ * The escrow view of a payer per token: balance, pending withdrawal, unsettled charges, in-flight per-request
+ * reservations, and `leased`: what the gateway's isolates hold in escrow leases (gateway/lease.ts), which includes
+ * the worst cases of requests in flight through them and is otherwise still the payer's to spend. `available` is
+ * balance − withdrawal − unsettled − reserved: spendable through the gateway, leases included.
+ */
 export async function escrowStatus(db: D1Database, payer: string) {
+  const sumOf = (states: string) =>
+    `CAST(coalesce((SELECT sum(amount) FROM spend_holds h WHERE h.payer = e.payer AND h.token = e.token
+       AND h.settled_at IS NULL AND h.state IN (${states})), 0) AS TEXT)`;
   const { results } = await db
     .prepare(
       `SELECT e.token AS token, CAST(e.balance AS TEXT) AS balance, CAST(e.withdrawal AS TEXT) AS withdrawal,
-         CAST(coalesce((SELECT sum(amount) FROM spend_holds h WHERE h.payer = e.payer AND h.token = e.token
-           AND h.settled_at IS NULL AND h.state = 'charged'), 0) AS TEXT) AS unsettled,
-         CAST(coalesce((SELECT sum(amount) FROM spend_holds h WHERE h.payer = e.payer AND h.token = e.token
-           AND h.settled_at IS NULL AND h.state = 'reserved'), 0) AS TEXT) AS reserved
+         ${sumOf("'charged'")} AS unsettled, ${sumOf("'reserved'")} AS reserved, ${sumOf("'leased'")} AS leased
        FROM escrow_balances e WHERE e.payer = ?`,
     )
     .bind(payer.toLowerCase())
-    .all<{ token: string; balance: string; withdrawal: string; unsettled: string; reserved: string }>();
+    .all<{ token: string; balance: string; withdrawal: string; unsettled: string; reserved: string; leased: string }>();
   return results.map((r) => ({
     ...r,
     available: (BigInt(r.balance) - BigInt(r.withdrawal) - BigInt(r.unsettled) - BigInt(r.reserved)).toString(),

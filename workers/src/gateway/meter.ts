@@ -1,10 +1,17 @@
 // Metering: exactly one usage record per request (idempotent by request id), the hold settled, the receipt signed.
 
 import type { ApiKey } from "./keys.ts";
+import { chargeLease, type Lease } from "./lease.ts";
 import { costOf } from "./pricing.ts";
 import { type ReceiptPayload, type SignedReceipt, type SigningEnv, signReceipt } from "./receipts.ts";
 import type { Resolved } from "./routing.ts";
 import { settleStatement } from "./spend.ts";
+
+/**
+ * Where a request's worst case is held: its own reservation row (client-chosen request ids), or the isolate's
+ * escrow lease, kept live by `stopKeepAlive`'s timer until the request is charged.
+ */
+export type Spend = { kind: "hold" } | { kind: "lease"; lease: Lease; stopKeepAlive: () => void };
 
 /** What is known about a request once it is admitted and its worst case reserved. */
 export type Metered = {
@@ -15,6 +22,9 @@ export type Metered = {
   stream: boolean;
   /** Worst-case cost reserved, in base units; the charge never exceeds it. */
   reserved: bigint;
+  spend: Spend;
+  /** Set once the request is metered: a request is charged once, whatever calls complete it. */
+  recorded?: true;
   startedAt: number;
   region: string;
 };
@@ -69,9 +79,9 @@ export function receiptPayload(m: Metered, o: Outcome, cost: bigint, now: number
 }
 
 /**
- * Signs the receipt and starts writing the usage record and settling the hold; `written` settles when both are
- * stored (hand it to waitUntil). Both writes are idempotent (insert-or-ignore by request id; settle only from
- * `reserved`), so metering one request twice records and charges it once.
+ * Signs the receipt and starts writing the usage record and charging the request; `written` settles when both are
+ * stored (hand it to waitUntil). The writes are idempotent (insert-or-ignore by request id; a reservation settles only from
+ * `reserved`; a lease charge applies only with its hold's insert), and a request is metered once per isolate.
  */
 export async function recordUsage(
   env: MeterEnv,
@@ -81,6 +91,8 @@ export async function recordUsage(
   const now = Date.now();
   const cost = chargeOf(m, o);
   const receipt = await signReceipt(env, receiptPayload(m, o, cost, now));
+  if (m.recorded) return { receipt, cost, written: Promise.resolve() };
+  m.recorded = true;
   const r = m.resolved;
   const insert = env.METER_DB.prepare(INSERT_SQL).bind(
     m.requestId,
@@ -107,6 +119,13 @@ export async function recordUsage(
     receipt.payload,
     receipt.signature,
   );
-  const written = Promise.all([insert.run(), settleStatement(env.DB, m.requestId, cost).run()]).then(() => undefined);
+  let charged: Promise<unknown>;
+  if (m.spend.kind === "lease") {
+    m.spend.stopKeepAlive();
+    charged = chargeLease(env.DB, m.spend.lease, m.requestId, m.reserved, cost);
+  } else {
+    charged = settleStatement(env.DB, m.requestId, cost).run();
+  }
+  const written = Promise.all([insert.run(), charged]).then(() => undefined);
   return { receipt, cost, written };
 }

@@ -1,4 +1,6 @@
 // Spend control: reserve the worst case against escrow in one conditional statement, settle the actual cost after.
+// Requests with gateway-made ids are admitted against an isolate's escrow lease instead (lease.ts); a per-request
+// reservation is used when the client chose the request id, whose uniqueness only the database can check.
 import { AppError } from "../errors.ts";
 
 /**
@@ -11,7 +13,7 @@ import { AppError } from "../errors.ts";
 const RESERVE_SQL = `
 INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at)
 SELECT ?1, ?2, ?3, ?4, ?5, CAST(?6 AS INTEGER), CAST(?6 AS INTEGER), 'reserved', ?7
-WHERE (?9 = 0 OR changes() = 1) AND coalesce((SELECT balance - withdrawal - held FROM escrow_balances WHERE payer = ?2 AND token = ?3), 0)
+WHERE coalesce((SELECT balance - withdrawal - held FROM escrow_balances WHERE payer = ?2 AND token = ?3), 0)
     >= CAST(?6 AS INTEGER)
   AND (?8 IS NULL OR coalesce((SELECT sum(amount) FROM spend_holds WHERE key_id = ?4 AND day = ?5), 0)
     + CAST(?6 AS INTEGER) <= CAST(?8 AS INTEGER))
@@ -30,15 +32,12 @@ export type ReserveParameters = {
   now: number;
 };
 
-const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** The UTC day of a time, as YYYY-MM-DD (daily spend limits count per UTC day). */
+export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/**
- * The reservation statement. With `afterRateLimit`, it runs in the same batch right after the key's rate-limit
- * upsert and inserts only if that upsert counted the request (SQLite's `changes()` is the previous statement's row
- * count), so a rate-limited request reserves nothing and both checks cost one round trip.
- */
-export function reserveStatement(db: D1Database, p: ReserveParameters, afterRateLimit: boolean): D1PreparedStatement {
-  return db
+/** Reserves the worst case or throws `insufficient_quota` (402), or `conflict` when the request id was used. */
+export async function reserve(db: D1Database, p: ReserveParameters): Promise<void> {
+  const inserted = await db
     .prepare(RESERVE_SQL)
     .bind(
       p.requestId,
@@ -49,13 +48,8 @@ export function reserveStatement(db: D1Database, p: ReserveParameters, afterRate
       p.amount.toString(),
       p.now,
       p.dailyLimit?.toString() ?? null,
-      afterRateLimit ? 1 : 0,
-    );
-}
-
-/** Reserves the worst case or throws `insufficient_quota` (402), or `conflict` when the request id was used. */
-export async function reserve(db: D1Database, p: ReserveParameters): Promise<void> {
-  const inserted = await reserveStatement(db, p, false).first<{ request_id: string }>();
+    )
+    .first<{ request_id: string }>();
   if (!inserted) await refuse(db, p);
 }
 

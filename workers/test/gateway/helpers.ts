@@ -133,13 +133,27 @@ export async function usageRecord(requestId: string, timeoutMs = 3000): Promise<
   }
 }
 
-/** The holds of a payer, as the spend-control ledger sees them. */
+type HoldRow = { request_id: string; state: string; amount: string; reserved: string };
+
+/** The per-request holds of a payer (not the isolates' escrow leases), as the spend-control ledger sees them. */
 export async function holds(payer: string) {
   const { results } = await env.DB.prepare(
-    "SELECT request_id, state, CAST(amount AS TEXT) AS amount, CAST(reserved AS TEXT) AS reserved FROM spend_holds WHERE payer = ?",
+    `SELECT request_id, state, CAST(amount AS TEXT) AS amount, CAST(reserved AS TEXT) AS reserved FROM spend_holds
+     WHERE payer = ? AND request_id NOT LIKE 'lease:%'`,
   )
     .bind(payer)
-    .all<{ request_id: string; state: string; amount: string; reserved: string }>();
+    .all<HoldRow>();
+  return results;
+}
+
+/** The escrow leases of a payer: `reserved` is what was granted into each, `amount` what it still holds. */
+export async function leases(payer: string) {
+  const { results } = await env.DB.prepare(
+    `SELECT request_id, state, CAST(amount AS TEXT) AS amount, CAST(reserved AS TEXT) AS reserved FROM spend_holds
+     WHERE payer = ? AND request_id LIKE 'lease:%'`,
+  )
+    .bind(payer)
+    .all<HoldRow>();
   return results;
 }
 

@@ -1,0 +1,268 @@
+// Escrow leases: an isolate reserves a slice of a key's spendable escrow in one conditional statement and admits
+// requests against it in memory, so the request path waits for no database in the common case.
+import { type ReserveParameters, refuse, utcDay } from "./spend.ts";
+
+/** An isolate admits requests against a lease only this long after the database last confirmed it live (ms). */
+export const LEASE_TTL_MS = 30_000;
+/**
+ * A lease whose isolate has not confirmed it for this long may be released by any grant for its payer (ms). The
+ * margin over LEASE_TTL_MS covers clock skew between isolates and the time a confirming write takes to land.
+ */
+export const LEASE_SWEEP_AFTER_MS = 120_000;
+/** A streaming request still running confirms its lease at least this often (ms), so a long stream keeps it live. */
+export const LEASE_HEARTBEAT_MS = 20_000;
+/** A grant takes at most 1/LEASE_SHARE of what is available beyond what the waiting request needs. */
+const LEASE_SHARE = 4n;
+/** The first grant of a lease aims at this many worst cases of the request that opened it; each refill doubles it. */
+const FIRST_GRANT_MULTIPLE = 8n;
+
+/** An isolate's lease of one key's escrow in one token, for one UTC day (daily spend limits count per day). */
+export type Lease = {
+  id: string;
+  keyId: string;
+  payer: string;
+  token: string;
+  day: string;
+  /** Everything granted into the lease so far (the row's `reserved`). */
+  granted: bigint;
+  /** What requests may still be admitted against: granted − worst cases in flight − charges of finished requests. */
+  available: bigint;
+  /** Size the next grant aims at: doubled when the last grant went within a second, halved when it lasted 10 s. */
+  target: bigint;
+  /** The smallest target: FIRST_GRANT_MULTIPLE worst cases of the request that opened the lease. */
+  floor: bigint;
+  lastGrantAt: number;
+  /** Start of the last write that found the lease live; it admits until LEASE_TTL_MS after. */
+  confirmedAt: number;
+  /** Requests admitted against it whose charge is not written yet. */
+  inflight: number;
+  /** A background top-up is on its way (one at a time; requests never wait for another request's top-up). */
+  refilling: boolean;
+  /** No longer admits; released once its last request is charged. */
+  retiring: boolean;
+};
+
+const leases = new Map<string, Lease>();
+let isolateId: string | undefined;
+let sequence = 0;
+
+const nextMidnight = (day: string) => Date.parse(`${day}T00:00:00Z`) + 86_400_000;
+
+/** Whether a lease may admit at `now`: live in the database for sure, and of the current day. */
+function usable(lease: Lease, now: number): boolean {
+  return !lease.retiring && now < lease.confirmedAt + LEASE_TTL_MS && now < nextMidnight(lease.day);
+}
+
+/**
+ * Releases everything a lease still holds: its remaining grant goes back to the payer's available escrow. Sent only
+ * once no request admitted against it is still uncharged, so what was admitted stays held until charged.
+ */
+async function release(db: D1Database, lease: Lease): Promise<void> {
+  await db
+    .prepare("UPDATE spend_holds SET amount = 0, state = 'released' WHERE request_id = ?1 AND state = 'leased'")
+    .bind(lease.id)
+    .run();
+}
+
+/** The lease to admit from for `p`, opening a new one (and retiring the old) when the current one may not admit. */
+function currentLease(db: D1Database, p: ReserveParameters, waitUntil: (p: Promise<unknown>) => void): Lease {
+  const slot = `${p.keyId}|${p.token}`;
+  const found = leases.get(slot);
+  if (found && usable(found, p.now)) return found;
+  if (found) {
+    found.retiring = true;
+    if (found.inflight === 0 && found.granted > 0n) waitUntil(release(db, found).catch(() => undefined));
+  }
+  isolateId ??= crypto.randomUUID();
+  const lease: Lease = {
+    id: `lease:${isolateId}:${++sequence}`,
+    keyId: p.keyId,
+    payer: p.payer,
+    token: p.token,
+    day: utcDay(p.now),
+    granted: 0n,
+    available: 0n,
+    target: p.amount * FIRST_GRANT_MULTIPLE,
+    floor: p.amount * FIRST_GRANT_MULTIPLE,
+    lastGrantAt: 0,
+    confirmedAt: p.now,
+    inflight: 0,
+    refilling: false,
+    retiring: false,
+  };
+  if (leases.size >= 10_000) leases.clear();
+  leases.set(slot, lease);
+  return lease;
+}
+
+/**
+ * Releases the payer's leases that expired (their isolates stopped confirming them), then grants into `lease`
+ * g = max(need, min(want, available ÷ LEASE_SHARE)), capped by the available escrow and the key's daily limit, and
+ * only if g ≥ need and g > 0. One batch, so the check and the grant see the same state.
+ */
+const SWEEP_SQL = `UPDATE spend_holds SET amount = 0, state = 'released'
+WHERE payer = ?1 AND token = ?2 AND state = 'leased' AND expires_at < ?3`;
+
+const GRANT_SQL = `
+WITH room AS (
+  SELECT coalesce((SELECT balance - withdrawal - held FROM escrow_balances WHERE payer = ?2 AND token = ?3), 0) AS avail,
+    CASE WHEN ?9 IS NULL THEN NULL ELSE CAST(?9 AS INTEGER)
+      - coalesce((SELECT sum(amount) FROM spend_holds WHERE key_id = ?4 AND day = ?5), 0) END AS daily
+), sized AS (
+  SELECT min(avail, coalesce(daily, avail), max(CAST(?6 AS INTEGER), min(CAST(?7 AS INTEGER), avail / CAST(?10 AS INTEGER)))) AS g
+  FROM room
+)
+INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at, expires_at)
+SELECT ?1, ?2, ?3, ?4, ?5, g, g, 'leased', CAST(?8 AS INTEGER), CAST(?8 AS INTEGER) + CAST(?11 AS INTEGER) FROM sized WHERE g >= CAST(?6 AS INTEGER) AND g > 0
+ON CONFLICT(request_id) DO UPDATE SET reserved = reserved + excluded.reserved, amount = amount + excluded.amount,
+  expires_at = excluded.expires_at
+WHERE state = 'leased'
+RETURNING CAST(reserved AS TEXT) AS reserved`;
+
+/**
+ * Grants more into a lease; false when nothing could be granted. Grants of one lease may run concurrently (each
+ * request that lacks room asks for itself): `reserved` only grows, so the largest value seen is what was granted.
+ */
+async function grant(db: D1Database, lease: Lease, need: bigint, p: ReserveParameters): Promise<boolean> {
+  const sentAt = Date.now();
+  const want = lease.target > need ? lease.target : need;
+  const [, granted] = await db.batch([
+    db.prepare(SWEEP_SQL).bind(lease.payer, lease.token, sentAt),
+    db
+      .prepare(GRANT_SQL)
+      .bind(
+        lease.id,
+        lease.payer,
+        lease.token,
+        lease.keyId,
+        lease.day,
+        need.toString(),
+        want.toString(),
+        sentAt,
+        p.dailyLimit?.toString() ?? null,
+        Number(LEASE_SHARE),
+        LEASE_SWEEP_AFTER_MS,
+      ),
+  ]);
+  const row = granted?.results[0] as { reserved: string } | undefined;
+  if (!row) return false;
+  const reserved = BigInt(row.reserved);
+  if (reserved > lease.granted) {
+    lease.available += reserved - lease.granted;
+    lease.granted = reserved;
+  }
+  lease.confirmedAt = Math.max(lease.confirmedAt, sentAt);
+  const since = sentAt - lease.lastGrantAt;
+  if (since < 1_000) lease.target *= 2n;
+  else if (since > 10_000 && lease.target / 2n >= lease.floor) lease.target /= 2n;
+  lease.lastGrantAt = sentAt;
+  // A lease retired while this grant was in flight may have no request left to release it.
+  if (lease.retiring && lease.inflight === 0) await release(db, lease);
+  return true;
+}
+
+/**
+ * Admits a request's worst case `p.amount` against the isolate's lease of the key's escrow, or throws
+ * `insufficient_quota` (402). Waits for the database only when the lease cannot cover the request (one batch, as
+ * a per-request reservation would); tops the lease up in the background once it is half spent.
+ */
+export async function admitFromLease(
+  db: D1Database,
+  p: ReserveParameters,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<Lease> {
+  for (let attempt = 0; ; attempt++) {
+    const lease = currentLease(db, p, waitUntil);
+    if (lease.available >= p.amount) {
+      lease.available -= p.amount;
+      lease.inflight++;
+      if (lease.available < lease.target / 2n && !lease.refilling) {
+        lease.refilling = true;
+        const topUp = grant(db, lease, 0n, p).finally(() => {
+          lease.refilling = false;
+        });
+        waitUntil(topUp.catch(() => false));
+      }
+      return lease;
+    }
+    // Ask for what this request lacks; a grant that finds the escrow short changes nothing.
+    if (attempt >= 3 || !(await grant(db, lease, p.amount - lease.available, p))) {
+      if (lease.available >= p.amount && attempt < 3) continue;
+      return refuse(db, p);
+    }
+  }
+}
+
+/**
+ * Charges a finished request admitted against `lease`: its own hold row with the charge, taken out of the lease in
+ * the same batch (only when the hold was inserted: `changes()` is the previous statement's row count), so the
+ * payer's held total never moves. What was not spent is admissible again at once; the last request of a retiring
+ * lease releases it. Resolves once written.
+ */
+export async function chargeLease(
+  db: D1Database,
+  lease: Lease,
+  requestId: string,
+  reserved: bigint,
+  cost: bigint,
+): Promise<void> {
+  const sentAt = Date.now();
+  lease.available += reserved - cost;
+  try {
+    const [, taken] = await db.batch([
+      db
+        .prepare(
+          `INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at)
+           VALUES (?1, ?2, ?3, ?4, ?5, CAST(?6 AS INTEGER), CAST(?7 AS INTEGER), ?8, ?9)
+           ON CONFLICT(request_id) DO NOTHING`,
+        )
+        .bind(
+          requestId,
+          lease.payer,
+          lease.token,
+          lease.keyId,
+          lease.day,
+          reserved.toString(),
+          cost.toString(),
+          cost === 0n ? "released" : "charged",
+          sentAt,
+        ),
+      db
+        .prepare(
+          `UPDATE spend_holds SET amount = amount - CAST(?2 AS INTEGER), expires_at = ?3
+           WHERE request_id = ?1 AND state = 'leased' AND changes() = 1`,
+        )
+        .bind(lease.id, cost.toString(), sentAt + LEASE_SWEEP_AFTER_MS),
+    ]);
+    if ((taken?.meta.changes ?? 0) > 0) lease.confirmedAt = Math.max(lease.confirmedAt, sentAt);
+  } finally {
+    lease.inflight--;
+  }
+  if (lease.retiring && lease.inflight === 0) await release(db, lease);
+}
+
+/**
+ * Keeps a lease live while one of its requests runs (a long stream, a slow upstream): every LEASE_HEARTBEAT_MS a
+ * write pushes the lease's expiry forward, so no grant elsewhere releases what this request was admitted against.
+ * Returns the function that stops it, to call when the request is charged.
+ */
+export function keepAlive(db: D1Database, lease: Lease, waitUntil: (p: Promise<unknown>) => void): () => void {
+  const timer = setInterval(() => {
+    const sentAt = Date.now();
+    const confirmed = db
+      .prepare("UPDATE spend_holds SET expires_at = ?2 WHERE request_id = ?1 AND state = 'leased'")
+      .bind(lease.id, sentAt + LEASE_SWEEP_AFTER_MS)
+      .run()
+      .then((result) => {
+        if (result.meta.changes > 0) lease.confirmedAt = Math.max(lease.confirmedAt, sentAt);
+      });
+    waitUntil(confirmed.catch(() => undefined));
+  }, LEASE_HEARTBEAT_MS);
+  return () => clearInterval(timer);
+}
+
+/** Forgets the isolate's leases as if it were a new isolate (tests); their rows stay held until released or swept. */
+export function forgetLeases(): void {
+  leases.clear();
+  isolateId = undefined;
+}
