@@ -7,7 +7,7 @@ import type { Metered, Outcome, Spend } from "./meter.ts";
 import { recordUsage } from "./meter.ts";
 import { costOf } from "./pricing.ts";
 import { admitRate, RateLimitError } from "./rate-limit.ts";
-import { receiptHeader, type SignedReceipt, signerOf } from "./receipts.ts";
+import { prepareReceiptNonces, receiptHeader, type SignedReceipt, signerOf } from "./receipts.ts";
 import { appendRequestLog } from "./request-log.ts";
 import { resolveModel } from "./routing.ts";
 import { reserve } from "./spend.ts";
@@ -99,6 +99,15 @@ export async function complete(
 ): Promise<{ receipt: SignedReceipt; settled: Promise<unknown> }> {
   const { receipt, cost, written } = await recordUsage(c.env, m, o);
   c.executionCtx.waitUntil(written);
+  // After the response has gone out (a timer runs after the pending I/O), make the nonces of the next receipts.
+  c.executionCtx.waitUntil(
+    new Promise<void>((resolve) =>
+      setTimeout(() => {
+        prepareReceiptNonces(c.env);
+        resolve();
+      }, 0),
+    ),
+  );
   const logBodies = String(c.env.LOG_BODIES) === "true";
   const flushed = appendRequestLog(
     c.env.BUCKET,

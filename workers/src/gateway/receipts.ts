@@ -2,6 +2,7 @@
 import type { Hex } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { AppError } from "../errors.ts";
+import { PresignedSigner } from "./presign.ts";
 
 /** What a receipt attests; money as a decimal string of base units of `token`. Keys are in this fixed order. */
 export type ReceiptPayload = {
@@ -25,7 +26,11 @@ export type ReceiptPayload = {
 
 export type SignedReceipt = { payload: string; signature: Hex; signer: `0x${string}` };
 
-let cached: { key: string; account: PrivateKeyAccount } | undefined;
+let cached: { key: string; account: PrivateKeyAccount; signer: PresignedSigner } | undefined;
+
+/** Receipt nonces an isolate keeps ready, and how many one request may prepare after its response. */
+export const RECEIPT_NONCE_POOL = 16;
+const NONCES_PER_REQUEST = 2;
 
 /**
  * Signing key used only when REGION is "local" and no GATEWAY_SIGNING_KEY is set, so `npm run dev` works without
@@ -42,15 +47,34 @@ export function signerOf(env: SigningEnv): PrivateKeyAccount {
   if (!privateKey || !/^0x[0-9a-fA-F]{64}$/.test(privateKey)) {
     throw new AppError("unavailable", "The gateway has no receipt signing key configured (GATEWAY_SIGNING_KEY).");
   }
-  if (cached?.key !== privateKey) cached = { key: privateKey, account: privateKeyToAccount(privateKey as Hex) };
+  if (cached?.key !== privateKey) {
+    cached = {
+      key: privateKey,
+      account: privateKeyToAccount(privateKey as Hex),
+      signer: new PresignedSigner(privateKey as Hex),
+    };
+  }
   return cached.account;
+}
+
+function presignerOf(env: SigningEnv): PresignedSigner {
+  signerOf(env);
+  return (cached as { signer: PresignedSigner }).signer;
+}
+
+/**
+ * Tops up the isolate's pool of receipt nonces by a little (each costs one secp256k1 point multiplication, the
+ * bulk of a signature). Run it after a response has gone out, so that signing the next receipts costs little.
+ */
+export function prepareReceiptNonces(env: SigningEnv): void {
+  presignerOf(env).prepare(RECEIPT_NONCE_POOL, NONCES_PER_REQUEST);
 }
 
 /** Signs the canonical JSON of a payload; verify with viem `verifyMessage({ address: signer, message: payload, signature })`. */
 export async function signReceipt(env: SigningEnv, payload: ReceiptPayload): Promise<SignedReceipt> {
   const account = signerOf(env);
   const text = JSON.stringify(payload);
-  return { payload: text, signature: await account.signMessage({ message: text }), signer: account.address };
+  return { payload: text, signature: presignerOf(env).signMessage(text), signer: account.address };
 }
 
 /** The receipt as one header value: base64url of the payload, a dot, the signature. */
