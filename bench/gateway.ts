@@ -22,12 +22,13 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   const sizes = quick ? QUICK : FULL;
   const stack = await startGatewayStack();
   try {
-    return [
+    const results = [
       ...(await latency(stack, stack.upstreams.fast, 0, sizes.fast)),
       ...(await latency(stack, stack.upstreams.slow, 50, sizes.slow)),
       ...(await streaming(stack, sizes.stream)),
       ...(await throughput(stack, sizes.sweep)),
     ];
+    return results.map((r) => ({ ...r, parameters: { ...r.parameters, runtime: stack.runtime } }));
   } finally {
     await stack.close();
   }

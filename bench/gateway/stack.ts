@@ -1,8 +1,9 @@
-// The gateway under test: local model servers in their own processes, the worker under `wrangler dev`, seeded.
+// The gateway under test: local model servers in their own processes, the worker in workerd (no dev proxy), seeded.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { answers, freePort, type Managed, start, waitUntil } from "../../scripts/lib/processes.ts";
+import { startWorkerd } from "../../scripts/lib/workerd.ts";
 import { applyMigrations, startWorker } from "../../scripts/lib/workers.ts";
 import { seedGateway } from "../../scripts/seed-gateway.ts";
 
@@ -20,8 +21,12 @@ export type Upstream = {
   model: string;
 };
 
+/** What runs the worker: workerd with nothing in front (default), or `wrangler dev` with its proxy, to compare. */
+export type Runtime = "workerd" | "wrangler-dev";
+
 export type GatewayStack = {
   url: string;
+  runtime: Runtime;
   /** An API key without limits. */
   key: string;
   /** An API key with rpm and tpm limits high enough never to refuse, so every call also runs the rate limiter. */
@@ -37,13 +42,23 @@ const UPSTREAMS = {
   streaming: { latencyMs: 0, chunkDelayMs: 5 },
 } as const;
 
+/** `BENCH_RUNTIME=wrangler-dev npm run bench -- gateway` measures the worker behind wrangler dev's proxy instead. */
+export function runtimeFromEnv(): Runtime {
+  const runtime = process.env.BENCH_RUNTIME ?? "workerd";
+  if (runtime !== "workerd" && runtime !== "wrangler-dev") {
+    throw new Error(`BENCH_RUNTIME must be "workerd" or "wrangler-dev", not "${runtime}".`);
+  }
+  return runtime;
+}
+
 /**
  * Model servers run in child processes so the load generator's event loop measures only the client side. The
- * worker runs under `wrangler dev` (workerd with local D1 and R2, as `npm run dev` does), whose proxy sits in
- * front of workerd: the bare route pays it too, which is what makes metered ÷ bare the gateway's own cost.
+ * worker runs in workerd with Miniflare's local D1 and R2 and is reached on its own socket (scripts/lib/workerd.ts),
+ * with none of `wrangler dev`'s proxy layers in front, as on Cloudflare's edge. The bare route runs in the same
+ * worker and pays the same runtime, which is what makes metered ÷ bare the gateway's own cost.
  */
-export async function startGatewayStack(): Promise<GatewayStack> {
-  const managed: Managed[] = [];
+export async function startGatewayStack(runtime: Runtime = runtimeFromEnv()): Promise<GatewayStack> {
+  const managed: Pick<Managed, "stop">[] = [];
   const state = await mkdtemp(path.join(tmpdir(), "tributary-bench-"));
   const close = async () => {
     for (const m of managed.reverse()) await m.stop();
@@ -64,12 +79,14 @@ export async function startGatewayStack(): Promise<GatewayStack> {
       await waitUntil(server, `the ${name} model server answers`, () => answers(`${servers[name]}/v1/models`));
     }
     const names = Object.keys(UPSTREAMS);
-    await applyMigrations(state);
-    const worker = await startWorker({
-      port: await freePort(),
-      persistTo: state,
-      vars: { ADMIN_TOKEN: ADMIN, BENCH_UPSTREAMS: names.map((n) => servers[n]).join(",") },
-    });
+    const vars = { ADMIN_TOKEN: ADMIN, BENCH_UPSTREAMS: names.map((n) => servers[n]).join(",") };
+    let worker: { url: string; stop: () => Promise<void> };
+    if (runtime === "wrangler-dev") {
+      await applyMigrations(state);
+      worker = await startWorker({ port: await freePort(), persistTo: state, vars });
+    } else {
+      worker = await startWorkerd({ persistTo: state, vars });
+    }
     managed.push(worker);
     let key = "";
     for (const [i, name] of names.entries()) {
@@ -96,6 +113,7 @@ export async function startGatewayStack(): Promise<GatewayStack> {
     });
     return {
       url: worker.url,
+      runtime,
       key,
       limitedKey: await createLimitedKey(worker.url),
       upstreams: { fast: upstream("fast", 0), slow: upstream("slow", 1), streaming: upstream("streaming", 2) },
