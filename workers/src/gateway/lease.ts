@@ -1,6 +1,7 @@
 // Escrow leases: an isolate reserves a slice of a key's spendable escrow in one conditional statement and admits
 // requests against it in memory, so the request path waits for no database in the common case.
 import { type ReserveParameters, refuse, utcDay } from "./spend.ts";
+import { type Write, writeBehind } from "./write-behind.ts";
 
 /** An isolate admits requests against a lease only this long after the database last confirmed it live (ms). */
 export const LEASE_TTL_MS = 30_000;
@@ -54,14 +55,14 @@ function usable(lease: Lease, now: number): boolean {
 }
 
 /**
- * Releases everything a lease still holds: its remaining grant goes back to the payer's available escrow. Sent only
- * once no request admitted against it is still uncharged, so what was admitted stays held until charged.
+ * Releases everything a lease still holds: its remaining grant goes back to the payer's available escrow. Queued
+ * behind the charges of its requests (the write-behind queue is FIFO), so what was admitted stays held until charged.
  */
-async function release(db: D1Database, lease: Lease): Promise<void> {
-  await db
-    .prepare("UPDATE spend_holds SET amount = 0, state = 'released' WHERE request_id = ?1 AND state = 'leased'")
-    .bind(lease.id)
-    .run();
+function releaseWrite(lease: Lease): Write {
+  return {
+    sql: "UPDATE spend_holds SET amount = 0, state = 'released' WHERE request_id = ?1 AND state = 'leased'",
+    params: [lease.id],
+  };
 }
 
 /** The lease to admit from for `p`, opening a new one (and retiring the old) when the current one may not admit. */
@@ -71,7 +72,9 @@ function currentLease(db: D1Database, p: ReserveParameters, waitUntil: (p: Promi
   if (found && usable(found, p.now)) return found;
   if (found) {
     found.retiring = true;
-    if (found.inflight === 0 && found.granted > 0n) waitUntil(release(db, found).catch(() => undefined));
+    if (found.inflight === 0 && found.granted > 0n) {
+      waitUntil(writeBehind(db, [releaseWrite(found)]).catch(() => undefined));
+    }
   }
   isolateId ??= crypto.randomUUID();
   const lease: Lease = {
@@ -157,7 +160,7 @@ async function grant(db: D1Database, lease: Lease, need: bigint, p: ReserveParam
   else if (since > 10_000 && lease.target / 2n >= lease.floor) lease.target /= 2n;
   lease.lastGrantAt = sentAt;
   // A lease retired while this grant was in flight may have no request left to release it.
-  if (lease.retiring && lease.inflight === 0) await release(db, lease);
+  if (lease.retiring && lease.inflight === 0) await writeBehind(db, [releaseWrite(lease)]);
   return true;
 }
 
@@ -195,9 +198,9 @@ export async function admitFromLease(
 
 /**
  * Charges a finished request admitted against `lease`: its own hold row with the charge, taken out of the lease in
- * the same batch (only when the hold was inserted: `changes()` is the previous statement's row count), so the
- * payer's held total never moves. What was not spent is admissible again at once; the last request of a retiring
- * lease releases it. Resolves once written.
+ * the same transaction (only when the hold was inserted: `changes()` is the previous statement's row count), so the
+ * payer's held total never moves. What was not spent is admissible again at once. The writes go through the
+ * write-behind queue, in order after every write queued before them. Resolves once committed.
  */
 export async function chargeLease(
   db: D1Database,
@@ -208,37 +211,34 @@ export async function chargeLease(
 ): Promise<void> {
   const sentAt = Date.now();
   lease.available += reserved - cost;
-  try {
-    const [, taken] = await db.batch([
-      db
-        .prepare(
-          `INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, CAST(?6 AS INTEGER), CAST(?7 AS INTEGER), ?8, ?9)
-           ON CONFLICT(request_id) DO NOTHING`,
-        )
-        .bind(
-          requestId,
-          lease.payer,
-          lease.token,
-          lease.keyId,
-          lease.day,
-          reserved.toString(),
-          cost.toString(),
-          cost === 0n ? "released" : "charged",
-          sentAt,
-        ),
-      db
-        .prepare(
-          `UPDATE spend_holds SET amount = amount - CAST(?2 AS INTEGER), expires_at = ?3
-           WHERE request_id = ?1 AND state = 'leased' AND changes() = 1`,
-        )
-        .bind(lease.id, cost.toString(), sentAt + LEASE_SWEEP_AFTER_MS),
-    ]);
-    if ((taken?.meta.changes ?? 0) > 0) lease.confirmedAt = Math.max(lease.confirmedAt, sentAt);
-  } finally {
-    lease.inflight--;
-  }
-  if (lease.retiring && lease.inflight === 0) await release(db, lease);
+  lease.inflight--;
+  const writes: Write[] = [
+    {
+      sql: `INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, CAST(?6 AS INTEGER), CAST(?7 AS INTEGER), ?8, ?9)
+        ON CONFLICT(request_id) DO NOTHING`,
+      params: [
+        requestId,
+        lease.payer,
+        lease.token,
+        lease.keyId,
+        lease.day,
+        reserved.toString(),
+        cost.toString(),
+        cost === 0n ? "released" : "charged",
+        sentAt,
+      ],
+    },
+    {
+      sql: `UPDATE spend_holds SET amount = amount - CAST(?2 AS INTEGER), expires_at = ?3
+        WHERE request_id = ?1 AND state = 'leased' AND changes() = 1`,
+      params: [lease.id, cost.toString(), sentAt + LEASE_SWEEP_AFTER_MS],
+    },
+  ];
+  // The last request of a retiring lease releases it, in the same batch, after its own charge.
+  if (lease.retiring && lease.inflight === 0) writes.push(releaseWrite(lease));
+  const results = await writeBehind(db, writes);
+  if ((results[1]?.meta.changes ?? 0) > 0) lease.confirmedAt = Math.max(lease.confirmedAt, sentAt);
 }
 
 /**

@@ -5,7 +5,8 @@ import { chargeLease, type Lease } from "./lease.ts";
 import { costOf } from "./pricing.ts";
 import { type ReceiptPayload, type SignedReceipt, type SigningEnv, signReceipt } from "./receipts.ts";
 import type { Resolved } from "./routing.ts";
-import { settleStatement } from "./spend.ts";
+import { settleWrite } from "./spend.ts";
+import { writeBehind } from "./write-behind.ts";
 
 /**
  * Where a request's worst case is held: its own reservation row (client-chosen request ids), or the isolate's
@@ -80,7 +81,8 @@ export function receiptPayload(m: Metered, o: Outcome, cost: bigint, now: number
 
 /**
  * Signs the receipt and starts writing the usage record and charging the request; `written` settles when both are
- * stored (hand it to waitUntil). The writes are idempotent (insert-or-ignore by request id; a reservation settles only from
+ * stored (hand it to waitUntil). Both go through the isolate's write-behind queues (write-behind.ts), so concurrent
+ * requests share one batch per database. The writes are idempotent (insert-or-ignore by request id; a reservation settles only from
  * `reserved`; a lease charge applies only with its hold's insert), and a request is metered once per isolate.
  */
 export async function recordUsage(
@@ -94,38 +96,41 @@ export async function recordUsage(
   if (m.recorded) return { receipt, cost, written: Promise.resolve() };
   m.recorded = true;
   const r = m.resolved;
-  const insert = env.METER_DB.prepare(INSERT_SQL).bind(
-    m.requestId,
-    m.key.id,
-    m.key.payer,
-    r.model,
-    r.assetId,
-    r.licenseId,
-    r.termsId,
-    r.token,
-    o.routeId,
-    m.endpoint,
-    m.stream ? 1 : 0,
-    o.inputTokens,
-    o.outputTokens,
-    cost.toString(),
-    m.reserved.toString(),
-    o.status,
-    o.httpStatus,
-    now - m.startedAt,
-    m.region,
-    o.estimated ? 1 : 0,
-    now,
-    receipt.payload,
-    receipt.signature,
-  );
+  const insert = {
+    sql: INSERT_SQL,
+    params: [
+      m.requestId,
+      m.key.id,
+      m.key.payer,
+      r.model,
+      r.assetId,
+      r.licenseId,
+      r.termsId,
+      r.token,
+      o.routeId,
+      m.endpoint,
+      m.stream ? 1 : 0,
+      o.inputTokens,
+      o.outputTokens,
+      cost.toString(),
+      m.reserved.toString(),
+      o.status,
+      o.httpStatus,
+      now - m.startedAt,
+      m.region,
+      o.estimated ? 1 : 0,
+      now,
+      receipt.payload,
+      receipt.signature,
+    ],
+  };
   let charged: Promise<unknown>;
   if (m.spend.kind === "lease") {
     m.spend.stopKeepAlive();
     charged = chargeLease(env.DB, m.spend.lease, m.requestId, m.reserved, cost);
   } else {
-    charged = settleStatement(env.DB, m.requestId, cost).run();
+    charged = writeBehind(env.DB, [settleWrite(m.requestId, cost)]);
   }
-  const written = Promise.all([insert.run(), charged]).then(() => undefined);
+  const written = Promise.all([writeBehind(env.METER_DB, [insert]), charged]).then(() => undefined);
   return { receipt, cost, written };
 }

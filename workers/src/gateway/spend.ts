@@ -2,6 +2,7 @@
 // Requests with gateway-made ids are admitted against an isolate's escrow lease instead (lease.ts); a per-request
 // reservation is used when the client chose the request id, whose uniqueness only the database can check.
 import { AppError } from "../errors.ts";
+import type { Write } from "./write-behind.ts";
 
 /**
  * available = escrow − pending withdrawal − unsettled charges − in-flight reservations. The hold is inserted only if
@@ -87,11 +88,10 @@ export async function refuse(db: D1Database, p: ReserveParameters): Promise<neve
 }
 
 /** Turns a reservation into the actual charge, never more than reserved; a second call changes nothing. */
-export function settleStatement(db: D1Database, requestId: string, amount: bigint): D1PreparedStatement {
-  return db
-    .prepare(
-      `UPDATE spend_holds SET amount = min(reserved, CAST(?2 AS INTEGER)), state = CASE WHEN CAST(?2 AS INTEGER) = 0
-         THEN 'released' ELSE 'charged' END WHERE request_id = ?1 AND state = 'reserved'`,
-    )
-    .bind(requestId, amount.toString());
+export function settleWrite(requestId: string, amount: bigint): Write {
+  return {
+    sql: `UPDATE spend_holds SET amount = min(reserved, CAST(?2 AS INTEGER)), state = CASE WHEN CAST(?2 AS INTEGER) = 0
+      THEN 'released' ELSE 'charged' END WHERE request_id = ?1 AND state = 'reserved'`,
+    params: [requestId, amount.toString()],
+  };
 }

@@ -87,9 +87,11 @@ describe("refusals in OpenAI's error shape", () => {
     expect(third.headers.get("x-ratelimit-remaining-requests")).toBe("0");
   });
 
-  it("checks the rate limit and reserves in one batch: a rate-limited request holds nothing", async () => {
+  it("checks the rate limit before holding anything: a rate-limited request holds nothing", async () => {
     const s = await seed({ key: { rpm: 1 }, escrow: 1_000_000n });
-    expect((await post(s.apiKey, chat(s.model, "one"))).status).toBe(200);
+    const first = await post(s.apiKey, chat(s.model, "one"));
+    expect(first.status).toBe(200);
+    await usageRecord(first.headers.get("x-request-id") ?? "");
     const limited = await post(s.apiKey, chat(s.model, "two"));
     await expectError(limited, 429, "rate_limit_exceeded");
     const held = await holds(s.payer);

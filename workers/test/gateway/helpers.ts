@@ -118,7 +118,10 @@ export type UsageRow = {
   signature: string;
 };
 
-/** Waits for the usage record of a request (written under waitUntil). */
+/**
+ * Waits for a request to be metered: its usage record, and its charge in the spend ledger (both written under
+ * waitUntil, through the write-behind queues).
+ */
 export async function usageRecord(requestId: string, timeoutMs = 3000): Promise<UsageRow> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -127,7 +130,10 @@ export async function usageRecord(requestId: string, timeoutMs = 3000): Promise<
     )
       .bind(requestId)
       .first<UsageRow>();
-    if (row) return row;
+    const charged = await env.DB.prepare("SELECT 1 AS n FROM spend_holds WHERE request_id = ? AND state <> 'reserved'")
+      .bind(requestId)
+      .first();
+    if (row && charged) return row;
     if (Date.now() > deadline) throw new Error(`no usage record for ${requestId}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -1,0 +1,82 @@
+// Write-behind with group commit: the metering writes of an isolate's requests are queued per database and committed
+// together, one batch (one round trip, one transaction) for everything that queued up within FLUSH_DELAY_MS.
+
+/** A statement to run later: its SQL and parameters, prepared by whichever request flushes the queue. */
+export type Write = { sql: string; params: unknown[] };
+
+type Item = { writes: Write[]; state: "queued" | "done" | "failed"; results?: D1Result[]; error?: unknown };
+type Queue = { items: Item[]; flushing: boolean };
+
+/** How long a write waits for others to share its batch (ms). The client has its answer already. */
+export const FLUSH_DELAY_MS = 10;
+/** Statements per batch at most; a longer queue is committed over several batches. */
+const MAX_BATCH_STATEMENTS = 256;
+/** While another request's batch is in flight, a waiting request looks again this often (ms). */
+const POLL_MS = 2;
+
+const queues = new WeakMap<D1Database, Queue>();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Queues writes that must be committed together and in order after every write queued before them on `db`, and
+ * resolves once they are (hand the promise to waitUntil). Each request flushes, from its own request context, the
+ * queue it finds when its delay has passed, so no request performs I/O for another or waits on a promise only
+ * another request could settle (the runtime would cancel it as hung); it only ever waits on its own timers.
+ *
+ * A batch is one transaction: when it fails, each request's writes are committed on their own, so one bad write
+ * never takes others with it, and only its own request sees the error.
+ */
+export async function writeBehind(db: D1Database, writes: Write[]): Promise<D1Result[]> {
+  let queue = queues.get(db);
+  if (!queue) {
+    queue = { items: [], flushing: false };
+    queues.set(db, queue);
+  }
+  const item: Item = { writes, state: "queued" };
+  queue.items.push(item);
+  const queued = queue.items.reduce((n, i) => n + i.writes.length, 0);
+  await sleep(queued >= MAX_BATCH_STATEMENTS ? 0 : FLUSH_DELAY_MS);
+  while (item.state === "queued") {
+    if (queue.flushing) await sleep(POLL_MS);
+    else await flush(db, queue);
+  }
+  if (item.state === "failed") throw item.error;
+  return item.results ?? [];
+}
+
+async function flush(db: D1Database, queue: Queue): Promise<void> {
+  queue.flushing = true;
+  try {
+    const group: Item[] = [];
+    let statements = 0;
+    for (const next of queue.items) {
+      if (group.length > 0 && statements + next.writes.length > MAX_BATCH_STATEMENTS) break;
+      group.push(next);
+      statements += next.writes.length;
+    }
+    queue.items.splice(0, group.length);
+    const prepare = (w: Write) => db.prepare(w.sql).bind(...w.params);
+    try {
+      const results = await db.batch(group.flatMap((i) => i.writes.map(prepare)));
+      let at = 0;
+      for (const i of group) {
+        i.results = results.slice(at, at + i.writes.length);
+        i.state = "done";
+        at += i.writes.length;
+      }
+    } catch (err) {
+      for (const i of group) {
+        try {
+          if (group.length === 1) throw err;
+          i.results = await db.batch(i.writes.map(prepare));
+          i.state = "done";
+        } catch (own) {
+          i.state = "failed";
+          i.error = own;
+        }
+      }
+    }
+  } finally {
+    queue.flushing = false;
+  }
+}
