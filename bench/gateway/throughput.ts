@@ -11,9 +11,9 @@ import type { GatewayStack } from "./stack.ts";
 export const SLO_P99_MS = 50;
 
 /**
- * Client processes of the sweep. One Node event loop sending through `fetch` tops out at about the bare route's
- * throughput × 2–3 on a 2-core machine (docs/benchmarks.md); two processes keep the client out of the way of the
- * direct call, the fastest variant, so the server side is what saturates.
+ * Client processes of the sweep (bench/lib/load-child.ts, node:http). A closed loop of `fetch` calls inside the
+ * bench's own process topped out at 1.2–1.6k req/s against the direct call on the 2-core machine, about 2× the bare
+ * route, and took CPU from the worker; two such processes reached 3.5–4.4k (docs/benchmarks.md, Method).
  */
 export const LOAD_PROCESSES = 2;
 
