@@ -1,11 +1,14 @@
 // The bench runner end to end at minimal size (the gas module), and the statistics it relies on.
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { childEnv, repoRoot } from "../scripts/lib/processes.ts";
+import { startLoadGenerators } from "./lib/load.ts";
 import type { ResultsFile } from "./lib/report.ts";
 import { interleave, medianOfRounds } from "./lib/rounds.ts";
 import { median, percentile } from "./lib/stats.ts";
@@ -78,5 +81,40 @@ describe("statistics", () => {
         (x) => x,
       ),
     ).toBe(5);
+  });
+});
+
+describe("load generators", () => {
+  it("spread the clients over child processes and merge their results as one closed loop", async () => {
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        bodies.push(`${req.method} ${req.headers.authorization} ${body}`);
+        res.statusCode = req.url === "/fail" ? 500 : 200;
+        res.end("ok");
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const load = await startLoadGenerators(2);
+    try {
+      const ok = await load.run(
+        { url: `${url}/ok`, body: "{}", headers: { authorization: "Bearer k" } },
+        { concurrency: 3, seconds: 5, maxRequests: 30 },
+      );
+      expect(ok).toMatchObject({ errors: 0, requests: 30 });
+      expect(ok.latencies).toHaveLength(30);
+      expect(ok.rps).toBeGreaterThan(0);
+      expect(ok.p99).toBeGreaterThanOrEqual(ok.p50);
+      expect(bodies).toHaveLength(30);
+      expect(new Set(bodies)).toEqual(new Set(["POST Bearer k {}"]));
+      const failed = await load.run({ url: `${url}/fail` }, { concurrency: 2, seconds: 5, maxRequests: 4 });
+      expect(failed).toMatchObject({ errors: 4, requests: 0 });
+    } finally {
+      await load.stop();
+      server.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 // Metrics 1 and 2: latency of the metered route vs a direct call and vs the bare route, JSON and streamed.
 
-import { type Sample, timed } from "../lib/http.ts";
+import { type Sample, type TimedRequest, timed } from "../lib/http.ts";
 import { interleave, medianOfRounds } from "../lib/rounds.ts";
 import { ratio, round } from "../lib/stats.ts";
 import type { BenchResult } from "../types.ts";
@@ -19,18 +19,28 @@ export function chatBody(model: string, stream: boolean): string {
 }
 
 /** Three ways to the same upstream: direct, the worker's bare pass-through, and the full metered route. */
-export function variants(stack: GatewayStack, upstream: Upstream, stream: boolean, key = stack.key) {
+export function requests(
+  stack: GatewayStack,
+  upstream: Upstream,
+  stream: boolean,
+  key = stack.key,
+): Record<"direct" | "bare" | "metered", TimedRequest> {
   const path = "/v1/chat/completions";
   return {
-    direct: () => timed({ url: `${upstream.direct}${path}`, body: chatBody("echo", stream) }),
-    bare: () => timed({ url: `${upstream.bare}${path}`, body: chatBody("echo", stream) }),
-    metered: () =>
-      timed({
-        url: `${stack.url}${path}`,
-        body: chatBody(upstream.model, stream),
-        headers: { authorization: `Bearer ${key}` },
-      }),
+    direct: { url: `${upstream.direct}${path}`, body: chatBody("echo", stream) },
+    bare: { url: `${upstream.bare}${path}`, body: chatBody("echo", stream) },
+    metered: {
+      url: `${stack.url}${path}`,
+      body: chatBody(upstream.model, stream),
+      headers: { authorization: `Bearer ${key}` },
+    },
   };
+}
+
+/** The same three as calls from this process. */
+function variants(stack: GatewayStack, upstream: Upstream, stream: boolean) {
+  const r = requests(stack, upstream, stream);
+  return { direct: () => timed(r.direct), bare: () => timed(r.bare), metered: () => timed(r.metered) };
 }
 
 type Rounds = Record<string, Sample[][]>;

@@ -50,6 +50,17 @@ export async function bundleWorker(outDir: string): Promise<string> {
  */
 export async function startWorkerd({ port = 0, persistTo, vars, onOutput }: StartWorkerdParameters): Promise<Workerd> {
   const config = unstable_readConfig({ config: path.join(repoRoot, "wrangler.toml") }, { hideWarnings: true });
+  // Only vars, D1 and R2 are passed on below: fail loudly rather than run without a binding wrangler.toml gained.
+  const unmapped = {
+    kv_namespaces: config.kv_namespaces.length,
+    durable_objects: config.durable_objects.bindings.length,
+    services: config.services?.length ?? 0,
+    queues: config.queues.producers?.length ?? 0,
+  };
+  const missing = Object.entries(unmapped).filter(([, n]) => n > 0);
+  if (missing.length > 0) {
+    throw new Error(`startWorkerd does not pass on ${missing.map(([k]) => k).join(", ")} bindings yet.`);
+  }
   const build = await mkdtemp(path.join(tmpdir(), "tributary-workerd-"));
   let output = "";
   const keep = (text: string) => {

@@ -6,8 +6,8 @@ import { AppError } from "../errors.ts";
 /**
  * `ANY /bench/passthrough/:upstream/*` forwards the request to upstream number `:upstream` of the comma-separated
  * `BENCH_UPSTREAMS` var (base URLs) and returns its response unread and unmodified: no key, no database, no metering.
- * It measures what the runtime and the dev proxy cost by themselves. The var is set only by bench/ (`--var`), never
- * in wrangler.toml, and the route refuses to serve outside the `local` region, so deployments answer 404.
+ * It measures what the runtime costs by itself. The var is set only by bench/ (bench/gateway/stack.ts), never in
+ * wrangler.toml, and the route refuses to serve outside the `local` region, so deployments answer 404.
  */
 export const bench = new Hono<AppEnv>().all("/passthrough/:upstream/*", async (c) => {
   const upstreams = c.env.REGION === "local" ? (c.env.BENCH_UPSTREAMS?.split(",") ?? []) : [];
