@@ -142,11 +142,16 @@ describe("npm run dev", () => {
     for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? "";
     expect(streamed.length).toBeGreaterThan(0);
 
-    const usage = await fetch(`${stack.gatewayUrl}/v1/usage`, {
-      headers: { authorization: `Bearer ${stack.demo.apiKey}` },
-    });
-    const records = ((await usage.json()) as { data: { input_tokens: number; output_tokens: number; cost: string }[] })
-      .data;
+    // Usage records are written behind the response (docs/gateway.md, "Metering"): wait for both calls' records.
+    type Records = { data: { input_tokens: number; output_tokens: number; cost: string }[] };
+    let records: Records["data"] = [];
+    for (const deadline = Date.now() + 5000; records.length < 2 && Date.now() < deadline; ) {
+      const usage = await fetch(`${stack.gatewayUrl}/v1/usage`, {
+        headers: { authorization: `Bearer ${stack.demo.apiKey}` },
+      });
+      records = ((await usage.json()) as Records).data;
+      if (records.length < 2) await new Promise((r) => setTimeout(r, 50));
+    }
     expect(records.length).toBeGreaterThanOrEqual(2);
     const priceIn = BigInt(stack.demo.pricePerMTokIn);
     const priceOut = BigInt(stack.demo.pricePerMTokOut);

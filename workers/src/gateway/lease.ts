@@ -73,7 +73,7 @@ function currentLease(db: D1Database, p: ReserveParameters, waitUntil: (p: Promi
   if (found) {
     found.retiring = true;
     if (found.inflight === 0 && found.granted > 0n) {
-      waitUntil(writeBehind(db, [releaseWrite(found)]).catch(() => undefined));
+      waitUntil(writeBehind(db, "DB", [releaseWrite(found)]).catch(() => undefined));
     }
   }
   isolateId ??= crypto.randomUUID();
@@ -160,7 +160,7 @@ async function grant(db: D1Database, lease: Lease, need: bigint, p: ReserveParam
   else if (since > 10_000 && lease.target / 2n >= lease.floor) lease.target /= 2n;
   lease.lastGrantAt = sentAt;
   // A lease retired while this grant was in flight may have no request left to release it.
-  if (lease.retiring && lease.inflight === 0) await writeBehind(db, [releaseWrite(lease)]);
+  if (lease.retiring && lease.inflight === 0) await writeBehind(db, "DB", [releaseWrite(lease)]);
   return true;
 }
 
@@ -191,7 +191,7 @@ export async function admitFromLease(
     // Ask for what this request lacks; a grant that finds the escrow short changes nothing.
     if (attempt >= 3 || !(await grant(db, lease, p.amount - lease.available, p))) {
       if (lease.available >= p.amount && attempt < 3) continue;
-      return refuse(db, p);
+      return refuse(db, p, lease.available);
     }
   }
 }
@@ -237,7 +237,7 @@ export async function chargeLease(
   ];
   // The last request of a retiring lease releases it, in the same batch, after its own charge.
   if (lease.retiring && lease.inflight === 0) writes.push(releaseWrite(lease));
-  const results = await writeBehind(db, writes);
+  const results = await writeBehind(db, "DB", writes);
   if ((results[1]?.meta.changes ?? 0) > 0) lease.confirmedAt = Math.max(lease.confirmedAt, sentAt);
 }
 

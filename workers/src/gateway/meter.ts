@@ -129,8 +129,8 @@ export async function recordUsage(
     m.spend.stopKeepAlive();
     charged = chargeLease(env.DB, m.spend.lease, m.requestId, m.reserved, cost);
   } else {
-    charged = writeBehind(env.DB, [settleWrite(m.requestId, cost)]);
+    charged = writeBehind(env.DB, "DB", [settleWrite(m.requestId, cost)]);
   }
-  const written = Promise.all([writeBehind(env.METER_DB, [insert]), charged]).then(() => undefined);
+  const written = Promise.all([writeBehind(env.METER_DB, "METER_DB", [insert]), charged]).then(() => undefined);
   return { receipt, cost, written };
 }

@@ -54,8 +54,8 @@ export async function reserve(db: D1Database, p: ReserveParameters): Promise<voi
   if (!inserted) await refuse(db, p);
 }
 
-/** Explains why a reservation inserted nothing, as the error to answer with. */
-export async function refuse(db: D1Database, p: ReserveParameters): Promise<never> {
+/** Explains why a reservation (or a lease grant, with what the lease still `leased`) failed, as the error to answer. */
+export async function refuse(db: D1Database, p: ReserveParameters, leased = 0n): Promise<never> {
   const day = utcDay(p.now);
   const existing = await db
     .prepare("SELECT 1 AS n FROM spend_holds WHERE request_id = ?")
@@ -71,7 +71,8 @@ export async function refuse(db: D1Database, p: ReserveParameters): Promise<neve
     )
     .bind(p.payer, p.token)
     .first<{ available: string }>();
-  const available = BigInt(row?.available ?? "0");
+  // What this isolate's escrow lease still has counts as available too (`leased`, see lease.ts).
+  const available = BigInt(row?.available ?? "0") + leased;
   if (available < p.amount) {
     throw new AppError(
       "insufficient_quota",

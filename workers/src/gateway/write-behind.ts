@@ -8,17 +8,22 @@ type Item = { writes: Write[]; state: "queued" | "done" | "failed"; results?: D1
 type Queue = { items: Item[]; flushing: boolean };
 
 /** How long a write waits for others to share its batch (ms). The client has its answer already. */
-export const FLUSH_DELAY_MS = 10;
+export const FLUSH_DELAY_MS = 50;
 /** Statements per batch at most; a longer queue is committed over several batches. */
 const MAX_BATCH_STATEMENTS = 256;
 /** While another request's batch is in flight, a waiting request looks again this often (ms). */
 const POLL_MS = 2;
 
-const queues = new WeakMap<D1Database, Queue>();
+/**
+ * Queues by binding name: the runtime may hand each request its own binding objects, so the name is what tells
+ * that two requests write to the same database.
+ */
+const queues = new Map<string, Queue>();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Queues writes that must be committed together and in order after every write queued before them on `db`, and
+ * Queues writes that must be committed together and in order after every write queued before them on the database
+ * bound as `binding` (`db` is this request's binding object for it), and
  * resolves once they are (hand the promise to waitUntil). Each request flushes, from its own request context, the
  * queue it finds when its delay has passed, so no request performs I/O for another or waits on a promise only
  * another request could settle (the runtime would cancel it as hung); it only ever waits on its own timers.
@@ -26,11 +31,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * A batch is one transaction: when it fails, each request's writes are committed on their own, so one bad write
  * never takes others with it, and only its own request sees the error.
  */
-export async function writeBehind(db: D1Database, writes: Write[]): Promise<D1Result[]> {
-  let queue = queues.get(db);
+export async function writeBehind(db: D1Database, binding: string, writes: Write[]): Promise<D1Result[]> {
+  let queue = queues.get(binding);
   if (!queue) {
     queue = { items: [], flushing: false };
-    queues.set(db, queue);
+    queues.set(binding, queue);
   }
   const item: Item = { writes, state: "queued" };
   queue.items.push(item);

@@ -30,9 +30,12 @@ beforeAll(async () => {
 describe("writeBehind", () => {
   it("commits concurrent writes in shared batches, and each caller gets its own results", async () => {
     const { db, batches } = counting();
+    const binding = crypto.randomUUID();
     const run = crypto.randomUUID();
     const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => writeBehind(db, [insert(`${run}-${i}`, i), insert(`${run}-${i}-b`, i)])),
+      Array.from({ length: 30 }, (_, i) =>
+        writeBehind(db, binding, [insert(`${run}-${i}`, i), insert(`${run}-${i}-b`, i)]),
+      ),
     );
     expect(results.every((r) => r.length === 2 && r.every((x) => x.meta.changes === 1))).toBe(true);
     const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM write_behind_test WHERE id LIKE ?")
@@ -46,10 +49,11 @@ describe("writeBehind", () => {
 
   it("keeps the order of writes to the same row across callers", async () => {
     const { db } = counting();
+    const binding = crypto.randomUUID();
     const id = crypto.randomUUID();
-    await writeBehind(db, [insert(id, 0)]);
+    await writeBehind(db, binding, [insert(id, 0)]);
     const steps = Array.from({ length: 20 }, (_, i) =>
-      writeBehind(db, [
+      writeBehind(db, binding, [
         { sql: "UPDATE write_behind_test SET value = value * 2 + ?2 WHERE id = ?1", params: [id, i % 2] },
       ]),
     );
@@ -61,12 +65,13 @@ describe("writeBehind", () => {
 
   it("fails only the caller whose write fails; the others in its batch are committed", async () => {
     const { db } = counting();
+    const binding = crypto.randomUUID();
     const run = crypto.randomUUID();
-    await writeBehind(db, [insert(`${run}-taken`, 1)]);
+    await writeBehind(db, binding, [insert(`${run}-taken`, 1)]);
     const outcomes = await Promise.allSettled([
-      writeBehind(db, [insert(`${run}-a`, 1)]),
-      writeBehind(db, [insert(`${run}-taken`, 2)]),
-      writeBehind(db, [insert(`${run}-b`, 1)]),
+      writeBehind(db, binding, [insert(`${run}-a`, 1)]),
+      writeBehind(db, binding, [insert(`${run}-taken`, 2)]),
+      writeBehind(db, binding, [insert(`${run}-b`, 1)]),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     const { results } = await env.DB.prepare("SELECT id, value FROM write_behind_test WHERE id LIKE ? ORDER BY id")
