@@ -7,7 +7,7 @@ import type { Metered, Outcome, Spend } from "./meter.ts";
 import { recordUsage } from "./meter.ts";
 import { costOf } from "./pricing.ts";
 import { admitRate, RateLimitError } from "./rate-limit.ts";
-import { prepareReceiptNonces, receiptHeader, type SignedReceipt, signerOf } from "./receipts.ts";
+import { prepareReceiptNonces, RECEIPT_NONCE_POOL, receiptHeader, type SignedReceipt, signerOf } from "./receipts.ts";
 import { appendRequestLog } from "./request-log.ts";
 import { resolveModel } from "./routing.ts";
 import { reserve } from "./spend.ts";
@@ -99,11 +99,12 @@ export async function complete(
 ): Promise<{ receipt: SignedReceipt; settled: Promise<unknown> }> {
   const { receipt, cost, written } = await recordUsage(c.env, m, o);
   c.executionCtx.waitUntil(written);
-  // After the response has gone out (a timer runs after the pending I/O), make the nonces of the next receipts.
+  // After the response has gone out (a timer runs after the pending I/O), refill the receipt nonces if streams (which
+  // make none while waiting) ran the pool low.
   c.executionCtx.waitUntil(
     new Promise<void>((resolve) =>
       setTimeout(() => {
-        prepareReceiptNonces(c.env);
+        prepareReceiptNonces(c.env, 2, RECEIPT_NONCE_POOL / 2);
         resolve();
       }, 0),
     ),

@@ -4,6 +4,7 @@ import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { complete } from "./admission.ts";
 import type { Metered } from "./meter.ts";
+import { prepareReceiptNonces } from "./receipts.ts";
 import type { Route } from "./routing.ts";
 import { callUpstream, type UpstreamResult } from "./upstream.ts";
 
@@ -30,13 +31,20 @@ function refusalOf(result: UpstreamResult): Response {
 export async function forward(c: Context<AppEnv>, metered: Metered, p: ForwardParameters): Promise<Forwarded> {
   let result: UpstreamResult;
   try {
-    result = await callUpstream({
+    const calling = callUpstream({
       routes: metered.resolved.routes,
       path: p.path,
       body: p.body,
       readBody: p.readBody,
       secrets: c.env as unknown as Record<string, unknown>,
     });
+    if (p.readBody) {
+      // While the upstream works, make the nonce of a receipt (a timer first, so the request has gone out).
+      calling.catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      prepareReceiptNonces(c.env, 1);
+    }
+    result = await calling;
   } catch (err) {
     const attempts = err instanceof AppError && Array.isArray(err.cause) ? err.cause : [];
     await complete(c, metered, { ...failed, routeId: null, httpStatus: 502 }, { attempts });

@@ -28,9 +28,8 @@ export type SignedReceipt = { payload: string; signature: Hex; signer: `0x${stri
 
 let cached: { key: string; account: PrivateKeyAccount; signer: PresignedSigner } | undefined;
 
-/** Receipt nonces an isolate keeps ready, and how many one request may prepare after its response. */
+/** Receipt nonces an isolate keeps ready. */
 export const RECEIPT_NONCE_POOL = 16;
-const NONCES_PER_REQUEST = 2;
 
 /**
  * Signing key used only when REGION is "local" and no GATEWAY_SIGNING_KEY is set, so `npm run dev` works without
@@ -63,11 +62,13 @@ function presignerOf(env: SigningEnv): PresignedSigner {
 }
 
 /**
- * Tops up the isolate's pool of receipt nonces by a little (each costs one secp256k1 point multiplication, the
- * bulk of a signature). Run it after a response has gone out, so that signing the next receipts costs little.
+ * Makes up to `max` receipt nonces while the isolate's pool holds fewer than `below` (each costs one secp256k1
+ * point multiplication, the bulk of a signature). Called where the isolate would otherwise wait: while a
+ * non-streaming request waits for its upstream, and after a response has gone out.
  */
-export function prepareReceiptNonces(env: SigningEnv): void {
-  presignerOf(env).prepare(RECEIPT_NONCE_POOL, NONCES_PER_REQUEST);
+export function prepareReceiptNonces(env: SigningEnv, max: number, below = RECEIPT_NONCE_POOL): void {
+  const signer = presignerOf(env);
+  if (signer.prepared < below) signer.prepare(Math.min(below, RECEIPT_NONCE_POOL), max);
 }
 
 /** Signs the canonical JSON of a payload; verify with viem `verifyMessage({ address: signer, message: payload, signature })`. */
