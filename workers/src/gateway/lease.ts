@@ -28,7 +28,10 @@ export type Lease = {
   granted: bigint;
   /** What requests may still be admitted against: granted − worst cases in flight − charges of finished requests. */
   available: bigint;
-  /** Size the next grant aims at: doubled when the last grant went within a second, halved when it lasted 10 s. */
+  /**
+   * Size the next grant aims at: doubled when the last full grant went within a second, halved when it lasted 10 s,
+   * and set to what was granted when a grant was cut short.
+   */
   target: bigint;
   /** The smallest target: FIRST_GRANT_MULTIPLE worst cases of the request that opened the lease. */
   floor: bigint;
@@ -150,13 +153,15 @@ async function grant(db: D1Database, lease: Lease, need: bigint, p: ReserveParam
   const row = granted?.results[0] as { reserved: string } | undefined;
   if (!row) return false;
   const reserved = BigInt(row.reserved);
-  if (reserved > lease.granted) {
-    lease.available += reserved - lease.granted;
-    lease.granted = reserved;
-  }
+  const delta = reserved > lease.granted ? reserved - lease.granted : 0n;
+  lease.available += delta;
+  if (delta > 0n) lease.granted = reserved;
   lease.confirmedAt = Math.max(lease.confirmedAt, sentAt);
   const since = sentAt - lease.lastGrantAt;
-  if (since < 1_000) lease.target *= 2n;
+  // A grant cut short by the payer's share aims no higher next time: a lease never keeps asking for what it cannot
+  // get, so it takes another quarter of the rest only as fast as its requests spend.
+  if (delta < want) lease.target = delta > lease.floor ? delta : lease.floor;
+  else if (since < 1_000) lease.target *= 2n;
   else if (since > 10_000 && lease.target / 2n >= lease.floor) lease.target /= 2n;
   lease.lastGrantAt = sentAt;
   // A lease retired while this grant was in flight may have no request left to release it.
