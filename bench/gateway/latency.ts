@@ -1,10 +1,11 @@
-// Metrics 1 and 2: latency of the metered route vs a direct call and vs the bare route, JSON and streamed.
+// Metrics 1 and 2: latency of the metered route vs a direct call, the bare route and Portkey's gateway, JSON and
+// streamed; and Portkey's own vs the direct call.
 
 import { type Sample, type TimedRequest, timed } from "../lib/http.ts";
 import { interleave, medianOfRounds } from "../lib/rounds.ts";
 import { ratio, round } from "../lib/stats.ts";
 import type { BenchResult } from "../types.ts";
-import type { GatewayStack, Upstream } from "./stack.ts";
+import { type GatewayStack, portkeyHeaders, type Upstream } from "./stack.ts";
 
 export type Sizes = { rounds: number; warmup: number; perRound: number };
 
@@ -18,17 +19,27 @@ export function chatBody(model: string, stream: boolean): string {
   });
 }
 
-/** Three ways to the same upstream: direct, the worker's bare pass-through, and the full metered route. */
+export const VARIANTS = ["metered", "bare", "direct", "portkey"] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+/** What each baseline is called in results. */
+export const BASELINES = { bare: "bare route", direct: "direct call", portkey: "Portkey gateway" } as const;
+
+/**
+ * Four ways to the same upstream: direct, the worker's bare pass-through, Portkey's gateway (the direct call's body,
+ * routed by headers), and the full metered route.
+ */
 export function requests(
   stack: GatewayStack,
   upstream: Upstream,
   stream: boolean,
   key = stack.key,
-): Record<"direct" | "bare" | "metered", TimedRequest> {
+): Record<Variant, TimedRequest> {
   const path = "/v1/chat/completions";
   return {
     direct: { url: `${upstream.direct}${path}`, body: chatBody("echo", stream) },
     bare: { url: `${upstream.bare}${path}`, body: chatBody("echo", stream) },
+    portkey: { url: `${stack.portkey}${path}`, body: chatBody("echo", stream), headers: portkeyHeaders(upstream) },
     metered: {
       url: `${stack.url}${path}`,
       body: chatBody(upstream.model, stream),
@@ -37,28 +48,32 @@ export function requests(
   };
 }
 
-/** The same three as calls from this process. */
+/** The same four as calls from this process. */
 function variants(stack: GatewayStack, upstream: Upstream, stream: boolean) {
   const r = requests(stack, upstream, stream);
-  return { direct: () => timed(r.direct), bare: () => timed(r.bare), metered: () => timed(r.metered) };
+  return Object.fromEntries(VARIANTS.map((v) => [v, () => timed(r[v])]));
 }
 
 type Rounds = Record<string, Sample[][]>;
 
-/** metered vs direct and vs bare for one statistic, as two results. */
+/**
+ * For one statistic: metered vs direct, bare and Portkey (`gateway.<metric>.vs-…`), and Portkey's own vs direct
+ * (`gateway.portkey.<metric>.vs-direct`), as four results.
+ */
 function versus(metric: string, rounds: Rounds, p: number, pick: (s: Sample) => number | number[], params: object) {
-  const value = (v: string) => round(medianOfRounds(rounds[v] ?? [], p, pick));
-  const metered = value("metered");
-  return (["direct", "bare"] as const).map(
-    (b): BenchResult => ({
-      metric: `${metric}.vs-${b}`,
-      value: metered,
-      unit: "ms",
-      baseline: { name: b === "direct" ? "direct call" : "bare route", value: value(b) },
-      ratio: ratio(metered, value(b)),
-      parameters: { percentile: p, ...params },
-    }),
-  );
+  const value = (v: Variant) => round(medianOfRounds(rounds[v] ?? [], p, pick));
+  const result = (name: string, system: Variant, b: keyof typeof BASELINES): BenchResult => ({
+    metric: `${name}.vs-${b}`,
+    value: value(system),
+    unit: "ms",
+    baseline: { name: BASELINES[b], value: value(b) },
+    ratio: ratio(value(system), value(b)),
+    parameters: { percentile: p, ...params },
+  });
+  return [
+    ...(["direct", "bare", "portkey"] as const).map((b) => result(metric, "metered", b)),
+    result(metric.replace(/^gateway\./, "gateway.portkey."), "portkey", "direct"),
+  ];
 }
 
 /** Metric 1: p50 and p99 of non-streaming chat completions at an upstream answering after `latencyMs`. */

@@ -1,8 +1,9 @@
-// The gateway under test: local model servers in their own processes, the worker in workerd (no dev proxy), seeded.
+// The gateway under test: local model servers in their own processes, the worker in workerd (no dev proxy), seeded;
+// Portkey's gateway beside it as a baseline.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { answers, freePort, type Managed, start, waitUntil } from "../../scripts/lib/processes.ts";
+import { answers, freePort, type Managed, repoRoot, start, waitUntil } from "../../scripts/lib/processes.ts";
 import { startWorkerd } from "../../scripts/lib/workerd.ts";
 import { applyMigrations, startWorker } from "../../scripts/lib/workers.ts";
 import { seedGateway } from "../../scripts/seed-gateway.ts";
@@ -32,6 +33,8 @@ export type GatewayStack = {
   /** An API key with rpm and tpm limits high enough never to refuse, so every call also runs the rate limiter. */
   limitedKey: string;
   upstreams: { fast: Upstream; slow: Upstream; streaming: Upstream };
+  /** Portkey's open-source gateway in Node, routing to any upstream by headers (`portkeyHeaders`). */
+  portkey: string;
   close: () => Promise<void>;
 };
 
@@ -41,6 +44,18 @@ const UPSTREAMS = {
   slow: { latencyMs: 50, chunkDelayMs: 0 },
   streaming: { latencyMs: 0, chunkDelayMs: 5 },
 } as const;
+
+/** Portkey's gateway (npm `@portkey-ai/gateway`, a devDependency), run as its package's bin does. */
+const PORTKEY_SERVER = path.join(repoRoot, "node_modules/@portkey-ai/gateway/build/start-server.js");
+
+/** Headers that send an OpenAI-compatible call through Portkey to `upstream`'s model server. */
+export function portkeyHeaders(upstream: Upstream): Record<string, string> {
+  return {
+    "x-portkey-provider": "openai",
+    "x-portkey-custom-host": `${upstream.direct}/v1`,
+    authorization: "Bearer bench",
+  };
+}
 
 /** `BENCH_RUNTIME=wrangler-dev npm run bench -- gateway` measures the worker behind wrangler dev's proxy instead. */
 export function runtimeFromEnv(): Runtime {
@@ -78,6 +93,17 @@ export async function startGatewayStack(runtime: Runtime = runtimeFromEnv()): Pr
       servers[name] = `http://127.0.0.1:${port}`;
       await waitUntil(server, `the ${name} model server answers`, () => answers(`${servers[name]}/v1/models`));
     }
+    // Portkey as its bin starts it; `--headless` leaves out its log console UI. It listens on every interface (it
+    // takes no host); we call it on loopback. It reaches nothing but the model servers (checked with strace).
+    const portkeyPort = await freePort();
+    const portkey = start({
+      name: "portkey",
+      command: "node",
+      args: [PORTKEY_SERVER, `--port=${portkeyPort}`, "--headless"],
+    });
+    managed.push(portkey);
+    const portkeyUrl = `http://127.0.0.1:${portkeyPort}`;
+    await waitUntil(portkey, "Portkey's gateway answers", () => answers(portkeyUrl));
     const names = Object.keys(UPSTREAMS);
     const vars = { ADMIN_TOKEN: ADMIN, BENCH_UPSTREAMS: names.map((n) => servers[n]).join(",") };
     let worker: { url: string; stop: () => Promise<void> };
@@ -117,6 +143,7 @@ export async function startGatewayStack(runtime: Runtime = runtimeFromEnv()): Pr
       key,
       limitedKey: await createLimitedKey(worker.url),
       upstreams: { fast: upstream("fast", 0), slow: upstream("slow", 1), streaming: upstream("streaming", 2) },
+      portkey: portkeyUrl,
       close,
     };
   } catch (err) {

@@ -1,10 +1,10 @@
-// Metric 3: the highest throughput whose p99 stays under 50 ms, metered route vs bare route and vs a direct call, by
-// a concurrency sweep.
+// Metric 3: the highest throughput whose p99 stays under 50 ms, metered route vs bare route, a direct call and
+// Portkey's gateway (and Portkey's own vs the direct call), by a concurrency sweep.
 
 import { startLoadGenerators } from "../lib/load.ts";
 import { median, ratio, round } from "../lib/stats.ts";
 import type { BenchResult } from "../types.ts";
-import { requests } from "./latency.ts";
+import { BASELINES, requests, VARIANTS, type Variant } from "./latency.ts";
 import type { GatewayStack } from "./stack.ts";
 
 /** The latency objective of the sweep: a level counts only if its p99 is below this. */
@@ -21,20 +21,15 @@ export type SweepSizes = { levels: number[]; rounds: number; seconds: number; ma
 
 type Level = { concurrency: number; rps: number; p99: number };
 
-const VARIANTS = ["metered", "bare", "direct"] as const;
-type Variant = (typeof VARIANTS)[number];
-
-const BASELINES = { bare: "bare route", direct: "direct call" } as const;
-
 /**
  * For each concurrency level, the metered route (with a rate-limited key, like Kong's key auth + rate limiting
- * anchor), the bare route and the direct call run one after the other for `rounds` rounds, in an order that rotates
+ * anchor), the bare route, the direct call and Portkey's gateway run one after the other for `rounds` rounds, in an order that rotates
  * every round; a level's figures are the medians over rounds. Every level runs, so the peak over all levels
  * (whatever its p99) is reported beside the objective. The clients run in `LOAD_PROCESSES` child processes.
  */
 export async function throughput(stack: GatewayStack, sizes: SweepSizes): Promise<BenchResult[]> {
   const calls = requests(stack, stack.upstreams.fast, false, stack.limitedKey);
-  const sweep: Record<Variant, Level[]> = { metered: [], bare: [], direct: [] };
+  const sweep: Record<Variant, Level[]> = { metered: [], bare: [], direct: [], portkey: [] };
   const load = await startLoadGenerators(LOAD_PROCESSES);
   try {
     for (const v of VARIANTS) await load.run(calls[v], { concurrency: 4, seconds: 1, maxRequests: 200 });
@@ -58,8 +53,8 @@ export async function throughput(stack: GatewayStack, sizes: SweepSizes): Promis
   }
   const best = (levels: Level[], slo: number) =>
     levels.filter((l) => l.p99 < slo).reduce<Level | undefined>((a, l) => (a && a.rps >= l.rps ? a : l), undefined);
-  const result = (metric: string, slo: number, baseline: keyof typeof BASELINES): BenchResult => {
-    const m = best(sweep.metered, slo);
+  const result = (metric: string, slo: number, baseline: keyof typeof BASELINES, system: Variant = "metered") => {
+    const m = best(sweep[system], slo);
     const b = best(sweep[baseline], slo);
     return {
       metric: `${metric}.vs-${baseline}`,
@@ -69,21 +64,22 @@ export async function throughput(stack: GatewayStack, sizes: SweepSizes): Promis
       ratio: ratio(m?.rps ?? 0, b?.rps ?? 0),
       parameters: {
         sloP99Ms: Number.isFinite(slo) ? slo : null,
-        meteredConcurrency: m?.concurrency ?? null,
+        [`${system}Concurrency`]: m?.concurrency ?? null,
         baselineConcurrency: b?.concurrency ?? null,
-        key: "rpm and tpm limits (the rate limiter runs on every call)",
+        key: "metered route: rpm and tpm limits (the rate limiter runs on every call)",
         upstreamLatencyMs: 0,
         loadProcesses: LOAD_PROCESSES,
         ...sizes,
         sweep,
       },
-    };
+    } satisfies BenchResult;
   };
   // The peak regardless of latency still gives a ratio when the machine is too loaded for any level to meet the SLO.
+  const slo = `p99-under-${SLO_P99_MS}ms`;
   return [
-    result(`gateway.throughput.p99-under-${SLO_P99_MS}ms`, SLO_P99_MS, "bare"),
-    result(`gateway.throughput.p99-under-${SLO_P99_MS}ms`, SLO_P99_MS, "direct"),
-    result("gateway.throughput.peak", Infinity, "bare"),
-    result("gateway.throughput.peak", Infinity, "direct"),
+    ...(["bare", "direct", "portkey"] as const).map((b) => result(`gateway.throughput.${slo}`, SLO_P99_MS, b)),
+    ...(["bare", "direct", "portkey"] as const).map((b) => result("gateway.throughput.peak", Infinity, b)),
+    result(`gateway.portkey.throughput.${slo}`, SLO_P99_MS, "direct", "portkey"),
+    result("gateway.portkey.throughput.peak", Infinity, "direct", "portkey"),
   ];
 }
