@@ -13,9 +13,12 @@ export const LEASE_SWEEP_AFTER_MS = 120_000;
 /** A streaming request still running confirms its lease at least this often (ms), so a long stream keeps it live. */
 export const LEASE_HEARTBEAT_MS = 20_000;
 /** A grant takes at most 1/LEASE_SHARE of what is available beyond what the waiting request needs. */
-const LEASE_SHARE = 4n;
+const LEASE_SHARE = 4;
 /** The first grant of a lease aims at this many worst cases of the request that opened it; each refill doubles it. */
 const FIRST_GRANT_MULTIPLE = 8n;
+
+/** Leases and holds live in the control database (binding `DB`); `db` is this request's binding object for it. */
+const writeControl = (db: D1Database, writes: Write[]) => writeBehind(db, "DB", writes);
 
 /** An isolate's lease of one key's escrow in one token, for one UTC day (daily spend limits count per day). */
 export type Lease = {
@@ -76,7 +79,7 @@ function currentLease(db: D1Database, p: ReserveParameters, waitUntil: (p: Promi
   if (found) {
     found.retiring = true;
     if (found.inflight === 0 && found.granted > 0n) {
-      waitUntil(writeBehind(db, "DB", [releaseWrite(found)]).catch(() => undefined));
+      waitUntil(writeControl(db, [releaseWrite(found)]).catch(() => undefined));
     }
   }
   isolateId ??= crypto.randomUUID();
@@ -146,7 +149,7 @@ async function grant(db: D1Database, lease: Lease, need: bigint, p: ReserveParam
         want.toString(),
         sentAt,
         p.dailyLimit?.toString() ?? null,
-        Number(LEASE_SHARE),
+        LEASE_SHARE,
         LEASE_SWEEP_AFTER_MS,
       ),
   ]);
@@ -165,7 +168,7 @@ async function grant(db: D1Database, lease: Lease, need: bigint, p: ReserveParam
   else if (since > 10_000 && lease.target / 2n >= lease.floor) lease.target /= 2n;
   lease.lastGrantAt = sentAt;
   // A lease retired while this grant was in flight may have no request left to release it.
-  if (lease.retiring && lease.inflight === 0) await writeBehind(db, "DB", [releaseWrite(lease)]);
+  if (lease.retiring && lease.inflight === 0) await writeControl(db, [releaseWrite(lease)]);
   return true;
 }
 
@@ -242,7 +245,7 @@ export async function chargeLease(
   ];
   // The last request of a retiring lease releases it, in the same batch, after its own charge.
   if (lease.retiring && lease.inflight === 0) writes.push(releaseWrite(lease));
-  const results = await writeBehind(db, "DB", writes);
+  const results = await writeControl(db, writes);
   if ((results[1]?.meta.changes ?? 0) > 0) lease.confirmedAt = Math.max(lease.confirmedAt, sentAt);
 }
 
