@@ -1,5 +1,5 @@
 // The bench runner end to end at minimal size (the gas module), and the statistics it relies on.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,6 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { childEnv, repoRoot } from "../scripts/lib/processes.ts";
+import { cpuMs, descendantsNamed } from "./lib/cpu.ts";
 import { startLoadGenerators } from "./lib/load.ts";
 import type { ResultsFile } from "./lib/report.ts";
 import { interleave, medianOfRounds } from "./lib/rounds.ts";
@@ -115,6 +116,27 @@ describe("load generators", () => {
     } finally {
       await load.stop();
       server.close();
+    }
+  });
+});
+
+describe("process CPU time", () => {
+  it("finds a spawned process by name among the descendants and reads the CPU it burns", async () => {
+    const child = spawn(process.execPath, ["-e", "const end = Date.now() + 400; while (Date.now() < end);"]);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const pid = child.pid as number;
+      expect(descendantsNamed(process.pid, "node")).toContain(pid);
+      expect(descendantsNamed(process.pid, "no-such-process")).toEqual([]);
+      const before = cpuMs(pid);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const burnt = cpuMs(pid) - before;
+      // Busy while we waited (how much depends on what else the machine runs), and one thread cannot use more
+      // than the 200 ms waited, give or take the 10 ms tick.
+      expect(burnt).toBeGreaterThan(0);
+      expect(burnt).toBeLessThan(300);
+    } finally {
+      child.kill();
     }
   });
 });

@@ -15,7 +15,7 @@ import type { BenchModule } from "./types.ts";
 
 /** Every metric module in issue order; a module whose file is missing is reported as not landed yet. */
 export const registry = [
-  { name: "gateway", metrics: "1–3: gateway overhead, streaming, throughput" },
+  { name: "gateway", metrics: "1–4: gateway overhead, streaming, throughput, CPU per request" },
   { name: "tasks", metrics: "4: task claims per second" },
   { name: "indexer", metrics: "5: indexer events per second" },
   { name: "settlement", metrics: "6: epoch close time and memory" },

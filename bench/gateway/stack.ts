@@ -7,6 +7,7 @@ import { answers, freePort, type Managed, repoRoot, start, waitUntil } from "../
 import { startWorkerd } from "../../scripts/lib/workerd.ts";
 import { applyMigrations, startWorker } from "../../scripts/lib/workers.ts";
 import { seedGateway } from "../../scripts/seed-gateway.ts";
+import { descendantsNamed } from "../lib/cpu.ts";
 
 const ADMIN = "bench-admin-token";
 const PAYER = `0x${"ef".repeat(20)}` as const;
@@ -35,6 +36,8 @@ export type GatewayStack = {
   upstreams: { fast: Upstream; slow: Upstream; streaming: Upstream };
   /** Portkey's open-source gateway in Node, routing to any upstream by headers (`portkeyHeaders`). */
   portkey: string;
+  /** Processes serving the calls, for their CPU time: workerd (absent under `wrangler dev`) and Portkey's node. */
+  pids: { worker?: number; portkey: number };
   close: () => Promise<void>;
 };
 
@@ -111,9 +114,18 @@ export async function startGatewayStack(runtime: Runtime = runtimeFromEnv()): Pr
       await applyMigrations(state);
       worker = await startWorker({ port: await freePort(), persistTo: state, vars });
     } else {
-      worker = await startWorkerd({ persistTo: state, vars });
+      const inspector = process.env.BENCH_INSPECTOR_PORT;
+      worker = await startWorkerd({
+        persistTo: state,
+        vars,
+        ...(inspector ? { inspectorPort: Number(inspector) } : {}),
+      });
     }
     managed.push(worker);
+    const workerds = runtime === "workerd" ? descendantsNamed(process.pid, "workerd") : [];
+    if (runtime === "workerd" && workerds.length !== 1) {
+      throw new Error(`Expected one workerd process under the bench, found ${workerds.length}.`);
+    }
     let key = "";
     for (const [i, name] of names.entries()) {
       ({ apiKey: key } = await seedGateway({
@@ -144,6 +156,7 @@ export async function startGatewayStack(runtime: Runtime = runtimeFromEnv()): Pr
       limitedKey: await createLimitedKey(worker.url),
       upstreams: { fast: upstream("fast", 0), slow: upstream("slow", 1), streaming: upstream("streaming", 2) },
       portkey: portkeyUrl,
+      pids: { ...(workerds[0] === undefined ? {} : { worker: workerds[0] }), portkey: portkey.child.pid as number },
       close,
     };
   } catch (err) {

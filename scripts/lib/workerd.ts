@@ -20,6 +20,8 @@ export type StartWorkerdParameters = {
   vars: Record<string, string>;
   /** Called with every line the worker logs; otherwise kept for `output()`. */
   onOutput?: (text: string) => void;
+  /** Loopback port of workerd's V8 inspector (Chrome DevTools protocol), to profile the worker; absent: none. */
+  inspectorPort?: number;
 };
 
 export type Workerd = {
@@ -48,7 +50,13 @@ export async function bundleWorker(outDir: string): Promise<string> {
  * no Miniflare entry worker, no request logging back to Node. Requests go from the client straight to the worker, as
  * on Cloudflare's edge, where nothing of the dev tooling sits in front of it either. Crons do not fire.
  */
-export async function startWorkerd({ port = 0, persistTo, vars, onOutput }: StartWorkerdParameters): Promise<Workerd> {
+export async function startWorkerd({
+  port = 0,
+  persistTo,
+  vars,
+  onOutput,
+  inspectorPort,
+}: StartWorkerdParameters): Promise<Workerd> {
   const config = unstable_readConfig({ config: path.join(repoRoot, "wrangler.toml") }, { hideWarnings: true });
   // Only vars, D1 and R2 are passed on below: fail loudly rather than run without a binding wrangler.toml gained.
   const unmapped = {
@@ -82,6 +90,7 @@ export async function startWorkerd({ port = 0, persistTo, vars, onOutput }: Star
       port: 0,
       logRequests: false,
       enableDevRegistry: false,
+      ...(inspectorPort === undefined ? {} : { inspectorPort }),
       // `wrangler dev --persist-to <dir>` and `wrangler d1 migrations apply --persist-to <dir>` keep state in <dir>/v3.
       resourcePersistencePath: path.join(persistTo, "v3"),
       handleStructuredLogs: ({ message }) => keep(message),

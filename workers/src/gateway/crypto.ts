@@ -1,5 +1,5 @@
 // Small crypto helpers: random secrets and SHA-256 digests as hex.
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 
 /** `bytes` random bytes as lower-case hex. */
 export function randomHex(bytes: number): string {
