@@ -1,7 +1,7 @@
 // Escrow leases: an isolate reserves a slice of a key's spendable escrow in one conditional statement and admits
 // requests against it in memory, so the request path waits for no database in the common case.
 import { type ReserveParameters, refuse, utcDay } from "./spend.ts";
-import { type Write, writeBehind } from "./write-behind.ts";
+import { type Write, type Writes, writeBehind } from "./write-behind.ts";
 
 /** An isolate admits requests against a lease only this long after the database last confirmed it live (ms). */
 export const LEASE_TTL_MS = 30_000;
@@ -18,7 +18,8 @@ const LEASE_SHARE = 4;
 const FIRST_GRANT_MULTIPLE = 8n;
 
 /** Leases and holds live in the control database (binding `DB`); `db` is this request's binding object for it. */
-const writeControl = (db: D1Database, writes: Write[]) => writeBehind(db, "DB", writes);
+const CONTROL_BINDING = "DB";
+const writeControl = (db: D1Database, writes: Write[]) => writeBehind(db, CONTROL_BINDING, writes);
 
 /** An isolate's lease of one key's escrow in one token, for one UTC day (daily spend limits count per day). */
 export type Lease = {
@@ -207,16 +208,16 @@ export async function admitFromLease(
 /**
  * Charges a finished request admitted against `lease`: its own hold row with the charge, taken out of the lease in
  * the same transaction (only when the hold was inserted: `changes()` is the previous statement's row count), so the
- * payer's held total never moves. What was not spent is admissible again at once. The writes go through the
- * write-behind queue, in order after every write queued before them. Resolves once committed.
+ * payer's held total never moves. What was not spent is admissible again at once. Returns the writes, for the
+ * write-behind queue (in order after every write queued before them), and what to call with their results.
  */
-export async function chargeLease(
+export function chargeLease(
   db: D1Database,
   lease: Lease,
   requestId: string,
   reserved: bigint,
   cost: bigint,
-): Promise<void> {
+): { writes: Writes; committed: (results: D1Result[]) => void } {
   const sentAt = Date.now();
   lease.available += reserved - cost;
   lease.inflight--;
@@ -245,8 +246,12 @@ export async function chargeLease(
   ];
   // The last request of a retiring lease releases it, in the same batch, after its own charge.
   if (lease.retiring && lease.inflight === 0) writes.push(releaseWrite(lease));
-  const results = await writeControl(db, writes);
-  if ((results[1]?.meta.changes ?? 0) > 0) lease.confirmedAt = Math.max(lease.confirmedAt, sentAt);
+  return {
+    writes: { db, binding: CONTROL_BINDING, writes },
+    committed: (results) => {
+      if ((results[1]?.meta.changes ?? 0) > 0) lease.confirmedAt = Math.max(lease.confirmedAt, sentAt);
+    },
+  };
 }
 
 /**

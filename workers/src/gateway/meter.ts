@@ -6,7 +6,7 @@ import { costOf } from "./pricing.ts";
 import { type ReceiptPayload, type SignedReceipt, type SigningEnv, signReceipt } from "./receipts.ts";
 import type { Resolved } from "./routing.ts";
 import { settleWrite } from "./spend.ts";
-import { writeBehind } from "./write-behind.ts";
+import { type Write, type Writes, writeBehindAll } from "./write-behind.ts";
 
 /**
  * Where a request's worst case is held: its own reservation row (client-chosen request ids), or the isolate's
@@ -81,8 +81,8 @@ export function receiptPayload(m: Metered, o: Outcome, cost: bigint, now: number
 
 /**
  * Signs the receipt and starts writing the usage record and charging the request; `written` settles when both are
- * stored (hand it to waitUntil). Both go through the isolate's write-behind queues (write-behind.ts), so concurrent
- * requests share one batch per database. The writes are idempotent (insert-or-ignore by request id; a reservation settles only from
+ * stored (hand it to waitUntil). Both go through the isolate's write-behind queues (write-behind.ts) on one timer, so
+ * concurrent requests share one batch per database. The writes are idempotent (insert-or-ignore by request id; a reservation settles only from
  * `reserved`; a lease charge applies only with its hold's insert), and a request is metered once per isolate.
  */
 export async function recordUsage(
@@ -96,7 +96,7 @@ export async function recordUsage(
   if (m.recorded) return { receipt, cost, written: Promise.resolve() };
   m.recorded = true;
   const r = m.resolved;
-  const insert = {
+  const insert: Write = {
     sql: INSERT_SQL,
     params: [
       m.requestId,
@@ -124,13 +124,15 @@ export async function recordUsage(
       receipt.signature,
     ],
   };
-  let charged: Promise<unknown>;
+  const usage: Writes = { db: env.METER_DB, binding: "METER_DB", writes: [insert] };
+  let written: Promise<void>;
   if (m.spend.kind === "lease") {
     m.spend.stopKeepAlive();
-    charged = chargeLease(env.DB, m.spend.lease, m.requestId, m.reserved, cost);
+    const charge = chargeLease(env.DB, m.spend.lease, m.requestId, m.reserved, cost);
+    written = writeBehindAll([usage, charge.writes]).then(([, results]) => charge.committed(results ?? []));
   } else {
-    charged = writeBehind(env.DB, "DB", [settleWrite(m.requestId, cost)]);
+    const settle: Writes = { db: env.DB, binding: "DB", writes: [settleWrite(m.requestId, cost)] };
+    written = writeBehindAll([usage, settle]).then(() => undefined);
   }
-  const written = Promise.all([writeBehind(env.METER_DB, "METER_DB", [insert]), charged]).then(() => undefined);
   return { receipt, cost, written };
 }

@@ -1,7 +1,7 @@
 // The write-behind queue: concurrent writes share batches, stay in order, and fail only on their own.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { writeBehind } from "../../src/gateway/write-behind.ts";
+import { writeBehind, writeBehindAll } from "../../src/gateway/write-behind.ts";
 
 /** env.DB, counting the batches sent through it. */
 function counting() {
@@ -22,9 +22,11 @@ const insert = (id: string, value: number) => ({
 });
 
 beforeAll(async () => {
-  await env.DB.prepare(
-    "CREATE TABLE IF NOT EXISTS write_behind_test (id TEXT PRIMARY KEY, value INTEGER NOT NULL)",
-  ).run();
+  for (const db of [env.DB, env.METER_DB]) {
+    await db
+      .prepare("CREATE TABLE IF NOT EXISTS write_behind_test (id TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+      .run();
+  }
 });
 
 describe("writeBehind", () => {
@@ -82,5 +84,35 @@ describe("writeBehind", () => {
       { id: `${run}-b`, value: 1 },
       { id: `${run}-taken`, value: 1 },
     ]);
+  });
+
+  it("commits one caller's writes to several databases on one wait, and reports a failure in any of them", async () => {
+    const run = crypto.randomUUID();
+    const [control, meter] = [crypto.randomUUID(), crypto.randomUUID()];
+    const count = async (db: D1Database) =>
+      (
+        await db
+          .prepare("SELECT count(*) AS n FROM write_behind_test WHERE id LIKE ?")
+          .bind(`${run}-%`)
+          .first<{ n: number }>()
+      )?.n;
+    const both = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        writeBehindAll([
+          { db: env.DB, binding: control, writes: [insert(`${run}-${i}`, i)] },
+          { db: env.METER_DB, binding: meter, writes: [insert(`${run}-${i}`, i), insert(`${run}-${i}-b`, i)] },
+        ]),
+      ),
+    );
+    expect(both.every(([c, m]) => c?.length === 1 && m?.length === 2)).toBe(true);
+    expect([await count(env.DB), await count(env.METER_DB)]).toEqual([10, 20]);
+    // A write that fails in one database fails its caller, and the other database keeps what it committed.
+    await expect(
+      writeBehindAll([
+        { db: env.DB, binding: control, writes: [insert(`${run}-0`, 1)] },
+        { db: env.METER_DB, binding: meter, writes: [insert(`${run}-late`, 1)] },
+      ]),
+    ).rejects.toThrow(/UNIQUE/);
+    expect([await count(env.DB), await count(env.METER_DB)]).toEqual([10, 21]);
   });
 });
