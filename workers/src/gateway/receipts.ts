@@ -80,6 +80,6 @@ export async function signReceipt(env: SigningEnv, payload: ReceiptPayload): Pro
 
 /** The receipt as one header value: base64url of the payload, a dot, the signature. */
 export function receiptHeader(receipt: SignedReceipt): string {
-  const b64 = btoa(String.fromCharCode(...new TextEncoder().encode(receipt.payload)));
-  return `${b64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}.${receipt.signature}`;
+  // Node's base64url (nodejs_compat) has no padding.
+  return `${Buffer.from(receipt.payload, "utf8").toString("base64url")}.${receipt.signature}`;
 }

@@ -36,6 +36,33 @@ describe("PresignedSigner", () => {
     }
   });
 
+  it("signs with nonces made in batches (one shared inversion): every signature recovers the key, no r repeats", async () => {
+    const signer = new PresignedSigner(KEY);
+    const { address } = privateKeyToAccount(KEY);
+    const rs = new Set<string>();
+    for (let batch = 0; batch < 10; batch++) {
+      signer.prepare(16);
+      expect(signer.prepared).toBe(16);
+      for (let i = 0; i < 16; i++) {
+        const message = JSON.stringify({ batch, i, text: "ü".repeat(batch * 16 + i) });
+        const signature = signer.signMessage(message);
+        expect(await recoverMessageAddress({ message, signature })).toBe(address);
+        rs.add(signature.slice(2, 66));
+      }
+    }
+    expect(rs.size).toBe(160);
+  });
+
+  it("makes distinct nonces in one refill", () => {
+    const signer = new PresignedSigner(KEY);
+    signer.prepare(64);
+    // The same message signed with each nonce of the batch: a repeated nonce would repeat the signature.
+    const signatures = Array.from({ length: 64 }, () => signer.signMessage("same message"));
+    expect(signer.prepared).toBe(0);
+    expect(new Set(signatures.map((s) => s.slice(2, 66))).size).toBe(64);
+    expect(new Set(signatures).size).toBe(64);
+  });
+
   it("prepares at most the asked number per call", () => {
     const signer = new PresignedSigner(KEY);
     signer.prepare(16, 2);
