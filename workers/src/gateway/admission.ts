@@ -11,7 +11,7 @@ import { prepareReceiptNonces, RECEIPT_NONCE_POOL, receiptHeader, type SignedRec
 import { appendRequestLog } from "./request-log.ts";
 import { resolveModel } from "./routing.ts";
 import { reserve } from "./spend.ts";
-import type { UpstreamAttempt } from "./upstream.ts";
+import { type UpstreamAttempt, upstreamBoundMs } from "./upstream.ts";
 
 export type AdmitParameters = {
   model: string;
@@ -69,7 +69,9 @@ export async function admit(c: Context<AppEnv>, p: AdmitParameters): Promise<Adm
     spend = { kind: "hold" };
   } else {
     const lease = await admitFromLease(c.env.DB, hold, waitUntil);
-    spend = { kind: "lease", lease, stopKeepAlive: keepAlive(c.env.DB, lease, waitUntil) };
+    // A stream lasts as long as the upstream writes; a non-streaming call at most as long as its routes allow.
+    const maxDurationMs = p.stream ? Number.POSITIVE_INFINITY : upstreamBoundMs(resolved.routes);
+    spend = { kind: "lease", lease, stopKeepAlive: keepAlive(c.env.DB, lease, waitUntil, maxDurationMs) };
   }
   const metered: Metered = {
     requestId,
@@ -98,17 +100,9 @@ export async function complete(
   extra: CompleteParameters,
 ): Promise<{ receipt: SignedReceipt; settled: Promise<unknown> }> {
   const { receipt, cost, written } = await recordUsage(c.env, m, o);
-  c.executionCtx.waitUntil(written);
-  // After the response has gone out (a timer runs after the pending I/O), refill the receipt nonces if streams (which
-  // make none while waiting) ran the pool low.
-  c.executionCtx.waitUntil(
-    new Promise<void>((resolve) =>
-      setTimeout(() => {
-        prepareReceiptNonces(c.env, 2, RECEIPT_NONCE_POOL / 2);
-        resolve();
-      }, 0),
-    ),
-  );
+  // Once the writes are committed, long after the response, refill the receipt nonces if streams (which make none
+  // while waiting) ran the pool low: on the write-behind's own timer, as a timer of its own would cost as much.
+  c.executionCtx.waitUntil(written.finally(() => prepareReceiptNonces(c.env, 2, RECEIPT_NONCE_POOL / 2)));
   const logBodies = String(c.env.LOG_BODIES) === "true";
   const flushed = appendRequestLog(
     c.env.BUCKET,
@@ -135,7 +129,7 @@ export async function complete(
     },
     {
       region: m.region,
-      maxLines: Number(c.env.LOG_BATCH_MAX_LINES ?? 100),
+      maxLines: Number(c.env.LOG_BATCH_MAX_LINES ?? 1000),
       maxAgeMs: Number(c.env.LOG_BATCH_MAX_AGE_MS ?? 10_000),
     },
   );

@@ -4,7 +4,7 @@ import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { complete } from "./admission.ts";
 import type { Metered } from "./meter.ts";
-import { prepareReceiptNonces } from "./receipts.ts";
+import { prepareReceiptNonces, RECEIPT_NONCE_BATCH, receiptNoncesLow } from "./receipts.ts";
 import type { Route } from "./routing.ts";
 import { callUpstream, type UpstreamResult } from "./upstream.ts";
 
@@ -38,11 +38,12 @@ export async function forward(c: Context<AppEnv>, metered: Metered, p: ForwardPa
       readBody: p.readBody,
       secrets: c.env as unknown as Record<string, unknown>,
     });
-    if (p.readBody) {
-      // While the upstream works, make the nonce of a receipt (a timer first, so the request has gone out).
+    if (p.readBody && receiptNoncesLow(c.env)) {
+      // While the upstream works, make a few receipt nonces (after a timer, so that the request has gone out; a
+      // timer costs CPU too, hence a batch every few requests rather than one nonce each time).
       calling.catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 0));
-      prepareReceiptNonces(c.env, 1);
+      prepareReceiptNonces(c.env, RECEIPT_NONCE_BATCH);
     }
     result = await calling;
   } catch (err) {

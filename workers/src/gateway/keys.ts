@@ -75,7 +75,7 @@ export async function createKey(db: D1Database, p: CreateKeyParameters): Promise
     )
     .bind(
       id,
-      await sha256Hex(secret),
+      sha256Hex(secret),
       secret.slice(0, KEY_PREFIX.length + 8),
       p.name,
       p.payer,
@@ -128,7 +128,7 @@ const KEY_CACHE_MAX = 10_000;
  * revocation made elsewhere takes to reach this isolate; a revocation through this isolate applies at once.
  */
 export async function findKeyBySecret(db: D1Database, secret: string, ttlMs: number): Promise<ApiKey | null> {
-  const hash = await sha256Hex(secret);
+  const hash = sha256Hex(secret);
   const hit = keyCache.get(hash);
   if (hit && Date.now() - hit.at < ttlMs) return hit.key;
   const row = await db.prepare(`SELECT ${columns} FROM api_keys WHERE hash = ?`).bind(hash).first<KeyRow>();

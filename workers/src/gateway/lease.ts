@@ -255,11 +255,26 @@ export function chargeLease(
 }
 
 /**
+ * How long a request admitted against a lease may run without a heartbeat: admission needs a confirmation at most
+ * LEASE_TTL_MS old, and each confirmation keeps the lease from sweeps for LEASE_SWEEP_AFTER_MS (less a margin for
+ * the charge's own write to land).
+ */
+export const LEASE_UNATTENDED_MS = LEASE_SWEEP_AFTER_MS - LEASE_TTL_MS - 10_000;
+
+/**
  * Keeps a lease live while one of its requests runs (a long stream, a slow upstream): every LEASE_HEARTBEAT_MS a
  * write pushes the lease's expiry forward, so no grant elsewhere releases what this request was admitted against.
+ * A request that cannot outlast LEASE_UNATTENDED_MS (`maxDurationMs`, e.g. a non-streaming call bounded by its
+ * routes' timeouts) needs no heartbeat and gets no timer, which would cost CPU on every call.
  * Returns the function that stops it, to call when the request is charged.
  */
-export function keepAlive(db: D1Database, lease: Lease, waitUntil: (p: Promise<unknown>) => void): () => void {
+export function keepAlive(
+  db: D1Database,
+  lease: Lease,
+  waitUntil: (p: Promise<unknown>) => void,
+  maxDurationMs = Number.POSITIVE_INFINITY,
+): () => void {
+  if (maxDurationMs < LEASE_UNATTENDED_MS) return () => {};
   const timer = setInterval(() => {
     const sentAt = Date.now();
     const confirmed = db

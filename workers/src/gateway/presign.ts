@@ -80,20 +80,27 @@ export class PresignedSigner {
 
 /**
  * `count` fresh nonces for the key `d`: each k uniform in [1, n−1] (32 random bytes, redrawn when out of range, with
- * probability ~2⁻¹²⁸), its point k·G, and one batched inversion (Montgomery's trick: 3 multiplications per nonce
- * instead of an inversion each).
+ * probability ~2⁻¹²⁸), its point k·G, and batched inversions (Montgomery's trick: 3 multiplications per nonce
+ * instead of an inversion each), one for the k's and one for the points' z.
  */
 function nonces(d: bigint, count: number): Nonce[] {
   const ks: bigint[] = [];
   const points: { r: bigint; yOdd: boolean }[] = [];
   while (ks.length < count) {
-    const k = bigintOf(crypto.getRandomValues(new Uint8Array(32)));
-    if (k === 0n || k >= n) continue;
-    const { x: r, y } = secp256k1.ProjectivePoint.BASE.multiply(k).toAffine();
-    // r = x mod n; an x ≥ n (probability ~2⁻¹²⁸) would need recovery ids 2–3, which v = 27/28 cannot carry.
-    if (r >= n) continue;
-    ks.push(k);
-    points.push({ r, yOdd: (y & 1n) === 1n });
+    const drawn: bigint[] = [];
+    while (drawn.length < count - ks.length) {
+      const k = bigintOf(crypto.getRandomValues(new Uint8Array(32)));
+      if (k !== 0n && k < n) drawn.push(k);
+    }
+    // k·G in projective coordinates, then all made affine with one field inversion.
+    const affine = secp256k1.ProjectivePoint.normalizeZ(drawn.map((k) => secp256k1.ProjectivePoint.BASE.multiply(k)));
+    for (const [i, point] of affine.entries()) {
+      const { px: r, py: y } = point;
+      // r = x mod n; an x ≥ n (probability ~2⁻¹²⁸) would need recovery ids 2–3, which v = 27/28 cannot carry.
+      if (r >= n) continue;
+      ks.push(drawn[i] as bigint);
+      points.push({ r, yOdd: (y & 1n) === 1n });
+    }
   }
   const inverses = FpInvertBatch(Fn, ks) as bigint[];
   return points.map(({ r, yOdd }, i) => {

@@ -61,10 +61,18 @@ function presignerOf(env: SigningEnv): PresignedSigner {
   return (cached as { signer: PresignedSigner }).signer;
 }
 
+/** Nonces a refill makes at most: one refill per few requests keeps the pool full. */
+export const RECEIPT_NONCE_BATCH = 4;
+
+/** Whether the isolate's pool has room for a refill of RECEIPT_NONCE_BATCH nonces. */
+export function receiptNoncesLow(env: SigningEnv): boolean {
+  return presignerOf(env).prepared <= RECEIPT_NONCE_POOL - RECEIPT_NONCE_BATCH;
+}
+
 /**
  * Makes up to `max` receipt nonces while the isolate's pool holds fewer than `below` (each costs one secp256k1
  * point multiplication, the bulk of a signature). Called where the isolate would otherwise wait: while a
- * non-streaming request waits for its upstream, and after a response has gone out.
+ * non-streaming request waits for its upstream, and once a request's metering writes are committed.
  */
 export function prepareReceiptNonces(env: SigningEnv, max: number, below = RECEIPT_NONCE_POOL): void {
   const signer = presignerOf(env);

@@ -49,7 +49,7 @@ export async function signIn(
   const expiresAt = now + SESSION_TTL_MS;
   await db
     .prepare("INSERT INTO payer_sessions (token_hash, payer, expires_at) VALUES (?, ?, ?)")
-    .bind(await sha256Hex(token), payer, expiresAt)
+    .bind(sha256Hex(token), payer, expiresAt)
     .run();
   return { token, payer, expiresAt };
 }
@@ -63,7 +63,7 @@ export const payerSession = createMiddleware<AppEnv>(async (c, next) => {
     throw new AppError("unauthorized", "Sign in with Ethereum first and send the session token as a Bearer token.");
   }
   const row = await c.env.DB.prepare("SELECT payer FROM payer_sessions WHERE token_hash = ? AND expires_at > ?")
-    .bind(await sha256Hex(token), Date.now())
+    .bind(sha256Hex(token), Date.now())
     .first<{ payer: string }>();
   if (!row) throw new AppError("unauthorized", "The session is unknown or expired; sign in again.");
   c.set("payer", row.payer as `0x${string}`);

@@ -40,6 +40,21 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 const retryable = (status: number) => status === 429 || status >= 500;
 
 /**
+ * The longest `callUpstream` can take with `readBody` (the body is read within each attempt's timeout): every
+ * attempt of every route timing out, with the longest wait before each retry.
+ */
+export function upstreamBoundMs(routes: readonly Route[]): number {
+  let bound = 0;
+  for (const route of routes) {
+    for (let attempt = 0; attempt <= route.maxRetries; attempt++) {
+      bound += route.timeoutMs;
+      if (attempt < route.maxRetries) bound += Math.max(BASE_BACKOFF_MS * 2 ** attempt, MAX_RETRY_WAIT_MS);
+    }
+  }
+  return bound;
+}
+
+/**
  * Calls the routes in order until one answers. A route is retried up to its `maxRetries` on 429, 5xx, timeouts
  * and network errors, waiting max(backoff, Retry-After); a Retry-After above MAX_RETRY_WAIT_MS moves on to the next
  * route at once. A non-retryable answer (4xx) is returned as is: the request itself is at fault.

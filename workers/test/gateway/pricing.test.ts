@@ -1,7 +1,8 @@
-// Pure money and retry arithmetic: cost rounding, prompt bounds, Retry-After parsing.
+// Pure money and retry arithmetic: cost rounding, prompt bounds, Retry-After parsing, the upstream time bound.
 import { describe, expect, it } from "vitest";
+import { LEASE_UNATTENDED_MS } from "../../src/gateway/lease.ts";
 import { costOf, maxPromptTokens } from "../../src/gateway/pricing.ts";
-import { retryAfterMs } from "../../src/gateway/upstream.ts";
+import { retryAfterMs, upstreamBoundMs } from "../../src/gateway/upstream.ts";
 
 describe("costOf", () => {
   it("is ceil((in·pIn + out·pOut) / 1e6) in integers", () => {
@@ -33,5 +34,28 @@ describe("retryAfterMs", () => {
     const now = Date.parse("2026-01-01T00:00:00Z");
     expect(retryAfterMs("Thu, 01 Jan 2026 00:00:03 GMT", now)).toBe(3000);
     expect(retryAfterMs("soon")).toBeUndefined();
+  });
+});
+
+describe("upstreamBoundMs", () => {
+  const route = (timeoutMs: number, maxRetries: number) => ({
+    id: "r",
+    priority: 0,
+    baseUrl: "http://upstream/v1",
+    secretName: null,
+    upstreamModel: "m",
+    timeoutMs,
+    maxRetries,
+  });
+
+  it("adds every attempt's timeout and the longest wait before each retry", () => {
+    // 30 s, a 2 s wait (Retry-After at most MAX_RETRY_WAIT_MS), 30 s; then a second route's single attempt.
+    expect(upstreamBoundMs([route(30_000, 1)])).toBe(62_000);
+    expect(upstreamBoundMs([route(30_000, 1), route(10_000, 0)])).toBe(72_000);
+  });
+
+  it("lets a non-streaming call on the default route skip the lease heartbeat, and not one on longer routes", () => {
+    expect(upstreamBoundMs([route(30_000, 1)])).toBeLessThan(LEASE_UNATTENDED_MS);
+    expect(upstreamBoundMs([route(30_000, 1), route(30_000, 1)])).toBeGreaterThan(LEASE_UNATTENDED_MS);
   });
 });
