@@ -4,12 +4,42 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { type Json, Miniflare, type MiniflareWorkerConfig } from "miniflare";
+import { type Json, Miniflare, type MiniflareWorkerConfig, PLUGINS } from "miniflare";
 import { unstable_readConfig } from "wrangler";
 import { childEnv, repoRoot } from "./processes.ts";
 import { applyMigrations } from "./workers.ts";
 
 const run = promisify(execFile);
+
+type ServiceConfig = { name?: string; worker?: { globalOutbound?: { name?: string } } };
+type CorePlugin = { getServices: (...args: unknown[]) => Promise<{ services: ServiceConfig[] }> };
+
+/** Names of the user services whose outbound interceptor is taken out, and whether it was. */
+const directOutbound = new Map<string, boolean>();
+
+/**
+ * Miniflare routes every fetch a worker makes through an "outbound interceptor", a JavaScript worker of its own
+ * (it emulates image resizing and strips CF-Connecting-IP). Deployed workers have no such hop, and it costs about
+ * 0.25 ms per upstream call on the 2-core machine. This takes it out for the workers started here: their fetches
+ * go to workerd's network service directly. Miniflare has no option for it, so this wraps its core plugin, once.
+ */
+function takeOutOutboundInterceptor(serviceName: string): void {
+  const core = PLUGINS.core as unknown as CorePlugin;
+  if (directOutbound.size === 0) {
+    const getServices = core.getServices.bind(core);
+    core.getServices = async (...args) => {
+      const result = await getServices(...args);
+      for (const service of result.services) {
+        if (!service.name || !directOutbound.has(service.name)) continue;
+        if (!service.worker?.globalOutbound?.name?.startsWith("outbound:")) continue;
+        delete service.worker.globalOutbound;
+        directOutbound.set(service.name, true);
+      }
+      return result;
+    };
+  }
+  directOutbound.set(serviceName, false);
+}
 
 export type StartWorkerdParameters = {
   /** Loopback port of the worker's socket; absent or 0 picks a free one. */
@@ -77,6 +107,8 @@ export async function startWorkerd({
   };
   try {
     const [main] = await Promise.all([bundleWorker(build), applyMigrations(persistTo)]);
+    const name = config.name ?? "worker";
+    takeOutOutboundInterceptor(`core:user:${name}`);
     const env: NonNullable<MiniflareWorkerConfig["env"]> = {};
     for (const [name, value] of Object.entries({ ...config.vars, ...vars })) {
       env[name] = typeof value === "string" ? { type: "text", value } : { type: "json", value: value as Json };
@@ -97,7 +129,7 @@ export async function startWorkerd({
       workers: [
         {
           config: {
-            name: config.name ?? "worker",
+            name,
             compatibilityDate: config.compatibility_date ?? "2026-08-01",
             compatibilityFlags: config.compatibility_flags,
             manifest: {
@@ -112,7 +144,10 @@ export async function startWorkerd({
     });
     let url: string;
     try {
-      url = (await mf.unsafeGetDirectURL(config.name)).origin;
+      url = (await mf.unsafeGetDirectURL(name)).origin;
+      if (!directOutbound.get(`core:user:${name}`)) {
+        throw new Error("Miniflare's outbound interceptor was not found to take out (has its config layout changed?).");
+      }
     } catch (err) {
       await mf.dispose().catch(() => {});
       throw err;

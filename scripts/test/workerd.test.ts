@@ -1,5 +1,7 @@
 // The worker in workerd with nothing in front of it (scripts/lib/workerd.ts): it answers, and D1 and R2 are real.
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,14 +13,23 @@ const ADMIN = "workerd-test-admin";
 const state = mkdtempSync(path.join(tmpdir(), "tributary-workerd-test-"));
 let worker: Workerd;
 let port: number;
+/** Headers of the requests the worker's bare bench route sends to this upstream. */
+const upstreamSaw: IncomingHttpHeaders[] = [];
+const upstream = createServer((req, res) => {
+  upstreamSaw.push(req.headers);
+  res.end("upstream answer");
+});
 
 beforeAll(async () => {
   port = await freePort();
-  worker = await startWorkerd({ port, persistTo: state, vars: { ADMIN_TOKEN: ADMIN } });
+  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+  const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  worker = await startWorkerd({ port, persistTo: state, vars: { ADMIN_TOKEN: ADMIN, BENCH_UPSTREAMS: upstreamUrl } });
 });
 
 afterAll(async () => {
   await worker?.stop();
+  upstream.close();
   rmSync(state, { recursive: true, force: true });
 });
 
@@ -29,6 +40,14 @@ describe("startWorkerd", () => {
     expect(res.status).toBe(404);
     // The worker's own error shape, not a dev proxy's page.
     expect(await res.json()).toMatchObject({ status: 404, detail: expect.stringContaining("No route") });
+  });
+
+  it("sends the worker's fetches to the network directly, not through Miniflare's outbound interceptor", async () => {
+    const res = await fetch(`${worker.url}/bench/passthrough/0/anything`);
+    expect(await res.text()).toBe("upstream answer");
+    expect(upstreamSaw).toHaveLength(1);
+    // The interceptor adds CF-Worker to every outbound request.
+    expect(upstreamSaw[0]).not.toHaveProperty("cf-worker");
   });
 
   it("answers /health with migrated D1 databases and a working R2 bucket", async () => {
