@@ -5,17 +5,18 @@
 export type Write = { sql: string; params: unknown[] };
 
 type Item = { writes: Write[]; state: "queued" | "done" | "failed"; results?: D1Result[]; error?: unknown };
-type Queue = { items: Item[]; writes: number; flushing: boolean; waiters: Set<() => void> };
+type Queue = { items: Item[]; writes: number; flushing: boolean };
 
 /** How long a write waits for others to share its batch (ms). The client has its answer already. */
 export const FLUSH_DELAY_MS = 50;
 /** Statements per batch at most; a longer queue is committed over several batches. */
 const MAX_BATCH_STATEMENTS = 256;
 /**
- * A request waiting for another request's batch to end is woken by that request; it also looks again after this
- * long (ms) on a timer of its own, so that it never depends on another request alone.
+ * While another request's batch is in flight, a waiting request looks again this often (ms). Only the waiting
+ * request's own completion depends on it (its writes are committed by the batch in flight), and every look is a
+ * timer that costs CPU, so it is not short.
  */
-const BACKSTOP_MS = 1_000;
+const POLL_MS = 20;
 
 /**
  * Queues by binding name: the runtime may hand each request its own binding objects, so the name is what tells
@@ -31,11 +32,8 @@ export type Writes = { db: D1Database; binding: string; writes: Write[] };
  * Queues writes that must be committed together and in order after every write queued before them on the database
  * bound as `binding` (`db` is this request's binding object for it), and
  * resolves once they are (hand the promise to waitUntil). Each request flushes, from its own request context, the
- * queue it finds when its delay has passed, so no request performs I/O for another. A request that finds another's
- * batch in flight waits for it to end: the request sending the batch wakes it (workerd runs the continuation in the
- * waiting request's own context), and its own BACKSTOP_MS timer keeps the runtime from seeing it hung. Waiting
- * requests cost nothing while they wait, however long the queue: polling on timers made a backlog costlier to clear
- * the longer it grew.
+ * queue it finds when its delay has passed, so no request performs I/O for another or waits on a promise only
+ * another request could settle (the runtime would cancel it as hung); it only ever waits on its own timers.
  *
  * A batch is one transaction: when it fails, each request's writes are committed on their own, so one bad write
  * never takes others with it, and only its own request sees the error.
@@ -54,7 +52,7 @@ export async function writeBehindAll(targets: Writes[]): Promise<D1Result[][]> {
   const pending = targets.map(({ db, binding, writes }) => {
     let queue = queues.get(binding);
     if (!queue) {
-      queue = { items: [], writes: 0, flushing: false, waiters: new Set() };
+      queue = { items: [], writes: 0, flushing: false };
       queues.set(binding, queue);
     }
     const item: Item = { writes, state: "queued" };
@@ -68,7 +66,7 @@ export async function writeBehindAll(targets: Writes[]): Promise<D1Result[][]> {
     const queued = pending.filter((p) => p.item.state === "queued");
     if (queued.length === 0) break;
     const idle = queued.filter((p) => !p.queue.flushing);
-    if (idle.length === 0) await batchEnded((queued[0] as (typeof pending)[number]).queue);
+    if (idle.length === 0) await sleep(POLL_MS);
     else await Promise.all(idle.map((p) => flush(p.db, p.queue)));
   }
   const failed = pending.find((p) => p.item.state === "failed");
@@ -111,21 +109,5 @@ async function flush(db: D1Database, queue: Queue): Promise<void> {
     }
   } finally {
     queue.flushing = false;
-    for (const wake of queue.waiters) wake();
-    queue.waiters.clear();
   }
-}
-
-/** Resolves when `queue`'s batch in flight has ended, or after BACKSTOP_MS, whichever comes first. */
-async function batchEnded(queue: Queue): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let wake = () => {};
-  await new Promise<void>((resolve) => {
-    wake = resolve;
-    queue.waiters.add(resolve);
-    timer = setTimeout(resolve, BACKSTOP_MS);
-  });
-  // Back in this request's context: its own timer, and its entry if the backstop fired first.
-  clearTimeout(timer);
-  queue.waiters.delete(wake);
 }

@@ -115,33 +115,4 @@ describe("writeBehind", () => {
     ).rejects.toThrow(/UNIQUE/);
     expect([await count(env.DB), await count(env.METER_DB)]).toEqual([10, 21]);
   });
-
-  it("wakes a write that found another batch in flight when that batch ends, without waiting for its backstop", async () => {
-    const binding = crypto.randomUUID();
-    const run = crypto.randomUUID();
-    // A database whose first batch takes 300 ms, so that a later write finds it in flight.
-    let first = true;
-    const slow = {
-      prepare: (sql: string) => env.DB.prepare(sql),
-      batch: async (statements: D1PreparedStatement[]) => {
-        if (first) {
-          first = false;
-          await new Promise((resolve) => setTimeout(resolve, 300));
-        }
-        return env.DB.batch(statements);
-      },
-    } as unknown as D1Database;
-    const started = Date.now();
-    const a = writeBehind(slow, binding, [insert(`${run}-a`, 1)]);
-    // Queued 100 ms later: its delay ends while the first batch is still in flight.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const b = writeBehind(slow, binding, [insert(`${run}-b`, 1)]);
-    await Promise.all([a, b]);
-    // The first batch ends at about 350 ms and the second is sent at once; a backstop (1 s) would end later.
-    expect(Date.now() - started).toBeLessThan(900);
-    const { results } = await env.DB.prepare("SELECT id FROM write_behind_test WHERE id LIKE ? ORDER BY id")
-      .bind(`${run}-%`)
-      .all();
-    expect(results).toEqual([{ id: `${run}-a` }, { id: `${run}-b` }]);
-  });
 });
