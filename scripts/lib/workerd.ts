@@ -16,6 +16,7 @@ type CorePlugin = { getServices: (...args: unknown[]) => Promise<{ services: Ser
 
 /** Names of the user services whose outbound interceptor is taken out, and whether it was. */
 const directOutbound = new Map<string, boolean>();
+let coreWrapped = false;
 
 /**
  * Miniflare routes every fetch a worker makes through an "outbound interceptor", a JavaScript worker of its own
@@ -25,7 +26,8 @@ const directOutbound = new Map<string, boolean>();
  */
 function takeOutOutboundInterceptor(serviceName: string): void {
   const core = PLUGINS.core as unknown as CorePlugin;
-  if (directOutbound.size === 0) {
+  if (!coreWrapped) {
+    coreWrapped = true;
     const getServices = core.getServices.bind(core);
     core.getServices = async (...args) => {
       const result = await getServices(...args);
@@ -107,8 +109,8 @@ export async function startWorkerd({
   };
   try {
     const [main] = await Promise.all([bundleWorker(build), applyMigrations(persistTo)]);
-    const name = config.name ?? "worker";
-    takeOutOutboundInterceptor(`core:user:${name}`);
+    const workerName = config.name ?? "worker";
+    takeOutOutboundInterceptor(`core:user:${workerName}`);
     const env: NonNullable<MiniflareWorkerConfig["env"]> = {};
     for (const [name, value] of Object.entries({ ...config.vars, ...vars })) {
       env[name] = typeof value === "string" ? { type: "text", value } : { type: "json", value: value as Json };
@@ -129,7 +131,7 @@ export async function startWorkerd({
       workers: [
         {
           config: {
-            name,
+            name: workerName,
             compatibilityDate: config.compatibility_date ?? "2026-08-01",
             compatibilityFlags: config.compatibility_flags,
             manifest: {
@@ -144,8 +146,8 @@ export async function startWorkerd({
     });
     let url: string;
     try {
-      url = (await mf.unsafeGetDirectURL(name)).origin;
-      if (!directOutbound.get(`core:user:${name}`)) {
+      url = (await mf.unsafeGetDirectURL(workerName)).origin;
+      if (!directOutbound.get(`core:user:${workerName}`)) {
         throw new Error("Miniflare's outbound interceptor was not found to take out (has its config layout changed?).");
       }
     } catch (err) {

@@ -1,6 +1,6 @@
 // Escrow leases: an isolate reserves a slice of a key's spendable escrow in one conditional statement and admits
 // requests against it in memory, so the request path waits for no database in the common case.
-import { type ReserveParameters, refuse, utcDay } from "./spend.ts";
+import { CONTROL_BINDING, type ReserveParameters, refuse, utcDay } from "./spend.ts";
 import { type Write, type Writes, writeBehind } from "./write-behind.ts";
 
 /** An isolate admits requests against a lease only this long after the database last confirmed it live (ms). */
@@ -17,8 +17,7 @@ const LEASE_SHARE = 4;
 /** The first grant of a lease aims at this many worst cases of the request that opened it; each refill doubles it. */
 const FIRST_GRANT_MULTIPLE = 8n;
 
-/** Leases and holds live in the control database (binding `DB`); `db` is this request's binding object for it. */
-const CONTROL_BINDING = "DB";
+/** Leases and holds live in the control database; `db` is this request's binding object for it. */
 const writeControl = (db: D1Database, writes: Write[]) => writeBehind(db, CONTROL_BINDING, writes);
 
 /** An isolate's lease of one key's escrow in one token, for one UTC day (daily spend limits count per day). */

@@ -5,7 +5,7 @@ import { chargeLease, type Lease } from "./lease.ts";
 import { costOf } from "./pricing.ts";
 import { type ReceiptPayload, type SignedReceipt, type SigningEnv, signReceipt } from "./receipts.ts";
 import type { Resolved } from "./routing.ts";
-import { settleWrite } from "./spend.ts";
+import { CONTROL_BINDING, settleWrite } from "./spend.ts";
 import { type Write, type Writes, writeBehindAll } from "./write-behind.ts";
 
 /**
@@ -81,9 +81,10 @@ export function receiptPayload(m: Metered, o: Outcome, cost: bigint, now: number
 
 /**
  * Signs the receipt and starts writing the usage record and charging the request; `written` settles when both are
- * stored (hand it to waitUntil). Both go through the isolate's write-behind queues (write-behind.ts) on one timer, so
- * concurrent requests share one batch per database. The writes are idempotent (insert-or-ignore by request id; a reservation settles only from
- * `reserved`; a lease charge applies only with its hold's insert), and a request is metered once per isolate.
+ * stored (hand it to waitUntil). Both go through the isolate's write-behind queues (write-behind.ts) on one timer,
+ * so concurrent requests share one batch per database. The writes are idempotent (insert-or-ignore by request id;
+ * a reservation settles only from `reserved`; a lease charge applies only with its hold's insert), and a request is
+ * metered once per isolate.
  */
 export async function recordUsage(
   env: MeterEnv,
@@ -131,7 +132,7 @@ export async function recordUsage(
     const charge = chargeLease(env.DB, m.spend.lease, m.requestId, m.reserved, cost);
     written = writeBehindAll([usage, charge.writes]).then(([, results]) => charge.committed(results ?? []));
   } else {
-    const settle: Writes = { db: env.DB, binding: "DB", writes: [settleWrite(m.requestId, cost)] };
+    const settle: Writes = { db: env.DB, binding: CONTROL_BINDING, writes: [settleWrite(m.requestId, cost)] };
     written = writeBehindAll([usage, settle]).then(() => undefined);
   }
   return { receipt, cost, written };

@@ -26,7 +26,10 @@ export type ReceiptPayload = {
 
 export type SignedReceipt = { payload: string; signature: Hex; signer: `0x${string}` };
 
-let cached: { key: string; account: PrivateKeyAccount; signer: PresignedSigner } | undefined;
+/** The isolate's signing key, its account and its signer with a pool of nonces: made once per key. */
+type Signing = { key: string; account: PrivateKeyAccount; signer: PresignedSigner };
+
+let cached: Signing | undefined;
 
 /** Receipt nonces an isolate keeps ready. */
 export const RECEIPT_NONCE_POOL = 16;
@@ -40,25 +43,24 @@ export const LOCAL_DEV_SIGNING_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86da
 /** Where the signing key comes from: the secret, or the public dev key in the local region only. */
 export type SigningEnv = { GATEWAY_SIGNING_KEY?: string | undefined; REGION: string };
 
-/** The gateway's signing account. */
-export function signerOf(env: SigningEnv): PrivateKeyAccount {
+/** The signing key of `env`, checked (and its account and signer made) only when it differs from the last one. */
+function signingOf(env: SigningEnv): Signing {
   const privateKey = env.GATEWAY_SIGNING_KEY ?? (env.REGION === "local" ? LOCAL_DEV_SIGNING_KEY : undefined);
+  if (cached !== undefined && cached.key === privateKey) return cached;
   if (!privateKey || !/^0x[0-9a-fA-F]{64}$/.test(privateKey)) {
     throw new AppError("unavailable", "The gateway has no receipt signing key configured (GATEWAY_SIGNING_KEY).");
   }
-  if (cached?.key !== privateKey) {
-    cached = {
-      key: privateKey,
-      account: privateKeyToAccount(privateKey as Hex),
-      signer: new PresignedSigner(privateKey as Hex),
-    };
-  }
-  return cached.account;
+  cached = {
+    key: privateKey,
+    account: privateKeyToAccount(privateKey as Hex),
+    signer: new PresignedSigner(privateKey as Hex),
+  };
+  return cached;
 }
 
-function presignerOf(env: SigningEnv): PresignedSigner {
-  signerOf(env);
-  return (cached as { signer: PresignedSigner }).signer;
+/** The gateway's signing account. */
+export function signerOf(env: SigningEnv): PrivateKeyAccount {
+  return signingOf(env).account;
 }
 
 /** Nonces a refill makes at most: one refill per few requests keeps the pool full. */
@@ -66,7 +68,7 @@ export const RECEIPT_NONCE_BATCH = 4;
 
 /** Whether the isolate's pool has room for a refill of RECEIPT_NONCE_BATCH nonces. */
 export function receiptNoncesLow(env: SigningEnv): boolean {
-  return presignerOf(env).prepared <= RECEIPT_NONCE_POOL - RECEIPT_NONCE_BATCH;
+  return signingOf(env).signer.prepared <= RECEIPT_NONCE_POOL - RECEIPT_NONCE_BATCH;
 }
 
 /**
@@ -75,15 +77,15 @@ export function receiptNoncesLow(env: SigningEnv): boolean {
  * non-streaming request waits for its upstream, and once a request's metering writes are committed.
  */
 export function prepareReceiptNonces(env: SigningEnv, max: number, below = RECEIPT_NONCE_POOL): void {
-  const signer = presignerOf(env);
+  const { signer } = signingOf(env);
   if (signer.prepared < below) signer.prepare(Math.min(below, RECEIPT_NONCE_POOL), max);
 }
 
 /** Signs the canonical JSON of a payload; verify with viem `verifyMessage({ address: signer, message: payload, signature })`. */
 export async function signReceipt(env: SigningEnv, payload: ReceiptPayload): Promise<SignedReceipt> {
-  const account = signerOf(env);
+  const { account, signer } = signingOf(env);
   const text = JSON.stringify(payload);
-  return { payload: text, signature: presignerOf(env).signMessage(text), signer: account.address };
+  return { payload: text, signature: signer.signMessage(text), signer: account.address };
 }
 
 /** The receipt as one header value: base64url of the payload, a dot, the signature. */

@@ -33,6 +33,9 @@ export type ReserveParameters = {
   now: number;
 };
 
+/** The binding of the control database, which holds escrow, holds and leases (for the write-behind queues). */
+export const CONTROL_BINDING = "DB";
+
 /** The UTC day of a time, as YYYY-MM-DD (daily spend limits count per UTC day). */
 export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
