@@ -2,7 +2,7 @@
 // ledger stays exact: no overspend across isolates, every lease released, stale leases swept.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { forgetLeases, LEASE_TTL_MS } from "../../src/gateway/lease.ts";
+import { chargeLease, forgetLeases, LEASE_TTL_MS, type Lease } from "../../src/gateway/lease.ts";
 import { forgetRateLeases } from "../../src/gateway/rate-limit.ts";
 import { call, chat, holds, leases, seed, usageRecord } from "./helpers.ts";
 
@@ -55,6 +55,34 @@ afterEach(() => {
 });
 
 describe("escrow leases", () => {
+  it("apply a charge once when its writes run again (a batch retried after it had committed)", async () => {
+    const s = await seed(prices);
+    const { requestId } = await complete(s.apiKey, s.model);
+    await charged(s.payer, 1);
+    const [before] = await leases(s.payer);
+    const ledgerBefore = await ledger(s.payer);
+    // The same charge for the same request against the same lease row, as the write-behind's retry would send it.
+    const lease = {
+      id: before?.request_id,
+      keyId: s.keyId,
+      payer: s.payer,
+      token: s.token,
+      day: new Date().toISOString().slice(0, 10),
+      available: 0n,
+      inflight: 1,
+      retiring: false,
+    } as Lease;
+    const { writes } = chargeLease(env.DB, lease, requestId, 28n, 8n);
+    const results = await env.DB.batch(writes.writes.map((w) => env.DB.prepare(w.sql).bind(...w.params)));
+    // Neither the hold's insert nor the lease's decrement applied.
+    expect(results.map((r) => r.meta.changes)).toEqual([0, 0]);
+    expect(await leases(s.payer)).toEqual([before]);
+    expect((await holds(s.payer)).filter((h) => h.request_id === requestId)).toEqual([
+      { request_id: requestId, state: "charged", amount: "8", reserved: "28" },
+    ]);
+    expect(await ledger(s.payer)).toEqual(ledgerBefore);
+  });
+
   it("admit requests against one lease and charge each on its own row, the lease shrinking by the same", async () => {
     const s = await seed(prices);
     for (let i = 0; i < 5; i++) expect((await complete(s.apiKey, s.model)).status).toBe(200);
