@@ -135,7 +135,7 @@ export async function startStack(options: StackOptions, stack = new Stack()): Pr
       ...contractVars(deployment),
       // anvil's first account deployed the contracts and holds the settler role on the local chain.
       SETTLER_PRIVATE_KEY: anvilKeys[0],
-      // Signs usage receipts; an account of its own so receipts are not confused with the demo payer's.
+      // Signs usage receipts (a P-256 key: any 32-byte scalar below the curve's order; this one is public).
       GATEWAY_SIGNING_KEY: anvilKeys[5],
       // The settler takes every record made before the close (no watermark lag), so `npm run settle` sees them.
       SETTLEMENT_LAG_SECONDS: "0",

@@ -9,7 +9,7 @@ import type { SessionVariables } from "./tasks/session.ts";
 export type Secrets = {
   /** Bearer token of the operator admin API. */
   ADMIN_TOKEN?: string;
-  /** 0x-prefixed secp256k1 private key that signs usage receipts; required outside the local region. */
+  /** 0x-prefixed P-256 private key (32-byte scalar) that signs usage receipts; required outside the local region. */
   GATEWAY_SIGNING_KEY?: string;
   /** 0x-prefixed private key holding the ledger's settler role; signs `settleEpoch`. */
   SETTLER_PRIVATE_KEY?: string;

@@ -29,7 +29,7 @@ export const usageRecords = sqliteTable(
     region: text("region").notNull(),
     estimated: integer("estimated").notNull(),
     createdAt: integer("created_at").notNull(),
-    /** The signed usage receipt: canonical JSON payload and its EIP-191 signature. */
+    /** The signed usage receipt: canonical JSON payload and its ECDSA P-256 signature (gateway/receipts.ts). */
     receipt: text("receipt").notNull(),
     signature: text("signature").notNull(),
     /**

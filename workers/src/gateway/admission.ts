@@ -7,7 +7,7 @@ import type { Metered, Outcome, Spend } from "./meter.ts";
 import { recordUsage } from "./meter.ts";
 import { costOf } from "./pricing.ts";
 import { admitRate, RateLimitError } from "./rate-limit.ts";
-import { prepareReceiptNonces, RECEIPT_NONCE_POOL, receiptHeader, type SignedReceipt, signerOf } from "./receipts.ts";
+import { receiptHeader, type SignedReceipt, signerOf } from "./receipts.ts";
 import { appendRequestLog } from "./request-log.ts";
 import { resolveModel } from "./routing.ts";
 import { reserve } from "./spend.ts";
@@ -100,9 +100,7 @@ export async function complete(
   extra: CompleteParameters,
 ): Promise<{ receipt: SignedReceipt; settled: Promise<unknown> }> {
   const { receipt, cost, written } = await recordUsage(c.env, m, o);
-  // Once the writes are committed, long after the response, refill the receipt nonces if streams (which make none
-  // while waiting) ran the pool low: on the write-behind's own timer, as a timer of its own would cost as much.
-  c.executionCtx.waitUntil(written.finally(() => prepareReceiptNonces(c.env, 2, RECEIPT_NONCE_POOL / 2)));
+  c.executionCtx.waitUntil(written);
   const logBodies = String(c.env.LOG_BODIES) === "true";
   const flushed = appendRequestLog(
     c.env.BUCKET,

@@ -4,7 +4,6 @@ import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { complete } from "./admission.ts";
 import type { Metered } from "./meter.ts";
-import { prepareReceiptNonces, RECEIPT_NONCE_BATCH, receiptNoncesLow } from "./receipts.ts";
 import type { Route } from "./routing.ts";
 import { callUpstream, type UpstreamResult } from "./upstream.ts";
 
@@ -31,21 +30,13 @@ function refusalOf(result: UpstreamResult): Response {
 export async function forward(c: Context<AppEnv>, metered: Metered, p: ForwardParameters): Promise<Forwarded> {
   let result: UpstreamResult;
   try {
-    const calling = callUpstream({
+    result = await callUpstream({
       routes: metered.resolved.routes,
       path: p.path,
       body: p.body,
       readBody: p.readBody,
       secrets: c.env as unknown as Record<string, unknown>,
     });
-    if (p.readBody && receiptNoncesLow(c.env)) {
-      // While the upstream works, make a few receipt nonces (after a timer, so that the request has gone out; a
-      // timer costs CPU too, hence a batch every few requests rather than one nonce each time).
-      calling.catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      prepareReceiptNonces(c.env, RECEIPT_NONCE_BATCH);
-    }
-    result = await calling;
   } catch (err) {
     const attempts = err instanceof AppError && Array.isArray(err.cause) ? err.cause : [];
     await complete(c, metered, { ...failed, routeId: null, httpStatus: 502 }, { attempts });

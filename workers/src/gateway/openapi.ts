@@ -64,7 +64,7 @@ const paths: Record<string, Record<string, Operation>> = {
     },
   },
   "/v1/usage/receipts/{id}": { get: { summary: "The signed usage receipt of a request.", security: "apiKey" } },
-  "/v1/usage/signer": { get: { summary: "The address that signs receipts (EIP-191)." } },
+  "/v1/usage/signer": { get: { summary: "The public key that signs receipts (ECDSA P-256 over SHA-256)." } },
   "/v1/escrow": {
     get: { summary: "Escrow, unsettled charges, reservations and available spend per token.", security: "apiKey" },
   },

@@ -1,8 +1,7 @@
-// Signed usage receipts: a canonical JSON payload signed with EIP-191 (personal_sign) by the gateway's key.
-import type { Hex } from "viem";
-import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+// Signed usage receipts: a canonical JSON payload signed with ECDSA over P-256 and SHA-256 by the gateway's key, in
+// the runtime's own WebCrypto (no JavaScript curve arithmetic on the request path).
+import { p256 } from "@noble/curves/nist";
 import { AppError } from "../errors.ts";
-import { PresignedSigner } from "./presign.ts";
 
 /** What a receipt attests; money as a decimal string of base units of `token`. Keys are in this fixed order. */
 export type ReceiptPayload = {
@@ -24,68 +23,94 @@ export type ReceiptPayload = {
   created_at: string;
 };
 
-export type SignedReceipt = { payload: string; signature: Hex; signer: `0x${string}` };
+/** `signature`: 0x-hex of r‖s (64 bytes, low s); `signer`: 0x-hex of the public key, uncompressed SEC1 (65 bytes). */
+export type SignedReceipt = { payload: string; signature: `0x${string}`; signer: `0x${string}` };
 
-/** The isolate's signing key, its account and its signer with a pool of nonces: made once per key. */
-type Signing = { key: string; account: PrivateKeyAccount; signer: PresignedSigner };
+/** The receipt signing scheme, as published at `GET /v1/usage/signer`. */
+export const RECEIPT_SCHEME = "ecdsa-p256-sha256";
+
+/** The gateway's receipt key: its public parts, and the private key in WebCrypto once imported. */
+export type ReceiptSigner = {
+  /** Uncompressed SEC1 public key (0x04‖x‖y) as 0x-hex. */
+  publicKey: `0x${string}`;
+  /** The public key as a JWK, for `crypto.subtle.importKey("jwk", …)`. */
+  jwk: { kty: "EC"; crv: "P-256"; x: string; y: string };
+};
+
+/** A WebCrypto key, as both the worker's types and Node's (scripts/gen-receipt-fixture.ts) name it. */
+type WebCryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
+type Signing = ReceiptSigner & { privateKey: string; d: string; key?: WebCryptoKey };
 
 let cached: Signing | undefined;
 
-/** Receipt nonces an isolate keeps ready. */
-export const RECEIPT_NONCE_POOL = 16;
-
 /**
  * Signing key used only when REGION is "local" and no GATEWAY_SIGNING_KEY is set, so `npm run dev` works without
- * secrets: anvil's well-known test account #1, whose key is public. Deployed regions must set the secret.
+ * secrets. It is public (anvil's test key #1, read as a P-256 scalar): deployed regions must set the secret.
  */
 export const LOCAL_DEV_SIGNING_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
 /** Where the signing key comes from: the secret, or the public dev key in the local region only. */
 export type SigningEnv = { GATEWAY_SIGNING_KEY?: string | undefined; REGION: string };
 
-/** The signing key of `env`, checked (and its account and signer made) only when it differs from the last one. */
+/** P-256's group order n, and n / 2: a signature's s is kept at most n / 2, as OpenZeppelin's P256.verify requires. */
+const N = p256.CURVE.n;
+const HALF_N = N >> 1n;
+
+const ECDSA_SHA256 = { name: "ECDSA", hash: "SHA-256" } as const;
+const encoder = new TextEncoder();
+const base64url = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
+
+/** The signing key of `env`, checked (and its public key derived) only when it differs from the last one. */
 function signingOf(env: SigningEnv): Signing {
   const privateKey = env.GATEWAY_SIGNING_KEY ?? (env.REGION === "local" ? LOCAL_DEV_SIGNING_KEY : undefined);
-  if (cached !== undefined && cached.key === privateKey) return cached;
-  if (!privateKey || !/^0x[0-9a-fA-F]{64}$/.test(privateKey)) {
-    throw new AppError("unavailable", "The gateway has no receipt signing key configured (GATEWAY_SIGNING_KEY).");
-  }
+  if (cached !== undefined && cached.privateKey === privateKey) return cached;
+  const unconfigured = "The gateway has no valid receipt signing key configured (GATEWAY_SIGNING_KEY).";
+  if (!privateKey || !/^0x[0-9a-fA-F]{64}$/.test(privateKey)) throw new AppError("unavailable", unconfigured);
+  const scalar = Buffer.from(privateKey.slice(2), "hex");
+  if (!p256.utils.isValidPrivateKey(scalar)) throw new AppError("unavailable", unconfigured);
+  const point = p256.getPublicKey(scalar, false);
   cached = {
-    key: privateKey,
-    account: privateKeyToAccount(privateKey as Hex),
-    signer: new PresignedSigner(privateKey as Hex),
+    privateKey,
+    d: base64url(scalar),
+    publicKey: `0x${Buffer.from(point).toString("hex")}`,
+    jwk: { kty: "EC", crv: "P-256", x: base64url(point.subarray(1, 33)), y: base64url(point.subarray(33, 65)) },
   };
   return cached;
 }
 
-/** The gateway's signing account. */
-export function signerOf(env: SigningEnv): PrivateKeyAccount {
-  return signingOf(env).account;
+/** The gateway's receipt signer (its public key); throws `unavailable` when no valid signing key is configured. */
+export function signerOf(env: SigningEnv): ReceiptSigner {
+  const { publicKey, jwk } = signingOf(env);
+  return { publicKey, jwk };
 }
 
-/** Nonces a refill makes at most: one refill per few requests keeps the pool full. */
-export const RECEIPT_NONCE_BATCH = 4;
-
-/** Whether the isolate's pool has room for a refill of RECEIPT_NONCE_BATCH nonces. */
-export function receiptNoncesLow(env: SigningEnv): boolean {
-  return signingOf(env).signer.prepared <= RECEIPT_NONCE_POOL - RECEIPT_NONCE_BATCH;
+/** The private key in WebCrypto, imported once per isolate (a CryptoKey is plain data, shared by its requests). */
+async function cryptoKeyOf(signing: Signing): Promise<WebCryptoKey> {
+  signing.key ??= await crypto.subtle.importKey(
+    "jwk",
+    { ...signing.jwk, d: signing.d },
+    { name: "ECDSA", namedCurve: "P-256" },
+    false,
+    ["sign"],
+  );
+  return signing.key;
 }
 
 /**
- * Makes up to `max` receipt nonces while the isolate's pool holds fewer than `below` (each costs one secp256k1
- * point multiplication, the bulk of a signature). Called where the isolate would otherwise wait: while a
- * non-streaming request waits for its upstream, and once a request's metering writes are committed.
+ * Signs the canonical JSON of a payload: ECDSA P-256 over SHA-256 of its UTF-8 bytes, s made low. Verify with
+ * WebCrypto (`crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, r‖s, payload)`), any P-256 library, or
+ * on-chain with the P256VERIFY precompile (EIP-7951) or OpenZeppelin's `P256.verify(sha256(payload), r, s, x, y)`.
  */
-export function prepareReceiptNonces(env: SigningEnv, max: number, below = RECEIPT_NONCE_POOL): void {
-  const { signer } = signingOf(env);
-  if (signer.prepared < below) signer.prepare(Math.min(below, RECEIPT_NONCE_POOL), max);
-}
-
-/** Signs the canonical JSON of a payload; verify with viem `verifyMessage({ address: signer, message: payload, signature })`. */
 export async function signReceipt(env: SigningEnv, payload: ReceiptPayload): Promise<SignedReceipt> {
-  const { account, signer } = signingOf(env);
+  const signing = signingOf(env);
   const text = JSON.stringify(payload);
-  return { payload: text, signature: signer.signMessage(text), signer: account.address };
+  const rs = Buffer.from(await crypto.subtle.sign(ECDSA_SHA256, await cryptoKeyOf(signing), encoder.encode(text)));
+  const r = rs.toString("hex", 0, 32);
+  let s = rs.toString("hex", 32, 64);
+  const sValue = BigInt(`0x${s}`);
+  if (sValue > HALF_N) s = (N - sValue).toString(16).padStart(64, "0");
+  return { payload: text, signature: `0x${r}${s}`, signer: signing.publicKey };
 }
 
 /** The receipt as one header value: base64url of the payload, a dot, the signature. */

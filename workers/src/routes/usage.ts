@@ -6,7 +6,7 @@ import { AppError } from "../errors.ts";
 import { apiKeyAuth } from "../gateway/auth.ts";
 import { escrowStatus } from "../gateway/catalog.ts";
 import type { ApiKey } from "../gateway/keys.ts";
-import { signerOf } from "../gateway/receipts.ts";
+import { RECEIPT_SCHEME, signerOf } from "../gateway/receipts.ts";
 import { validate } from "../validate.ts";
 
 type RecordRow = {
@@ -40,7 +40,13 @@ const GROUPS = {
 export const usage = new Hono<AppEnv>()
   .get("/usage/signer", (c) => {
     const signer = signerOf(c.env);
-    return c.json({ address: signer.address, scheme: "eip191-personal-sign", payload: "utf-8 JSON of the receipt" });
+    return c.json({
+      scheme: RECEIPT_SCHEME,
+      public_key: signer.publicKey,
+      jwk: signer.jwk,
+      payload: "UTF-8 JSON of the receipt",
+      signature: "0x-hex r‖s (64 bytes, s ≤ n/2) of ECDSA P-256 over SHA-256 of the payload",
+    });
   })
   .get("/usage/receipts/:id", apiKeyAuth, async (c) => {
     const row = await c.env.METER_DB.prepare("SELECT receipt, signature, payer FROM usage_records WHERE request_id = ?")
@@ -48,7 +54,7 @@ export const usage = new Hono<AppEnv>()
       .first<{ receipt: string; signature: string; payer: string }>();
     if (!row || row.payer !== keyOf(c).payer)
       throw new AppError("not_found", "No receipt with this id for your account.");
-    const signer = signerOf(c.env).address;
+    const signer = signerOf(c.env).publicKey;
     return c.json({
       object: "usage.receipt",
       payload: row.receipt,

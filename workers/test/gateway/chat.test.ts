@@ -1,7 +1,8 @@
 // Non-streaming chat completions: metering at license prices, integer rounding, estimates, signed receipts.
-import { verifyMessage } from "viem";
+import { p256 } from "@noble/curves/nist";
 import { describe, expect, it } from "vitest";
-import { call, chat, holds, seed, usageRecord } from "./helpers.ts";
+import { LOCAL_DEV_SIGNING_KEY } from "../../src/gateway/receipts.ts";
+import { call, chat, holds, seed, usageRecord, verifyReceipt } from "./helpers.ts";
 
 function decodeReceipt(header: string) {
   const [b64, signature] = header.split(".");
@@ -31,8 +32,10 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
     expect(record).toMatchObject({ input_tokens: 7, output_tokens: 16, cost: "39", status: "completed", estimated: 0 });
 
     const { payload, signature } = decodeReceipt(res.headers.get("x-tributary-receipt") ?? "");
-    const signer = res.headers.get("x-tributary-receipt-signer") as `0x${string}`;
-    expect(await verifyMessage({ address: signer, message: payload, signature })).toBe(true);
+    const signer = res.headers.get("x-tributary-receipt-signer") ?? "";
+    expect(await verifyReceipt(signer, payload, signature)).toBe(true);
+    // A receipt whose payload was changed (the cost, here) does not verify.
+    expect(await verifyReceipt(signer, payload.replace('"cost":"39"', '"cost":"38"'), signature)).toBe(false);
     expect(JSON.parse(payload)).toMatchObject({ request_id: requestId, cost: "39", input_tokens: 7, payer: s.payer });
     expect(payload).toBe(record.receipt);
 
@@ -81,19 +84,37 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
     await usageRecord(requestId);
     const mine = await call(`/v1/usage/receipts/${requestId}`, { key: s.apiKey });
     expect(mine.status).toBe(200);
-    const receipt = (await mine.json()) as { payload: string; signature: `0x${string}`; signer: `0x${string}` };
-    expect(
-      await verifyMessage({ address: receipt.signer, message: receipt.payload, signature: receipt.signature }),
-    ).toBe(true);
-    const signer = (await (await call("/v1/usage/signer")).json()) as { address: string };
-    expect(signer.address).toBe(receipt.signer);
+    const receipt = (await mine.json()) as { payload: string; signature: string; signer: string };
+    expect(await verifyReceipt(receipt.signer, receipt.payload, receipt.signature)).toBe(true);
+    const signer = (await (await call("/v1/usage/signer")).json()) as { public_key: string };
+    expect(signer.public_key).toBe(receipt.signer);
     expect((await call(`/v1/usage/receipts/${requestId}`, { key: other.apiKey })).status).toBe(404);
   });
 });
 
+/** GATEWAY_SIGNING_KEY in workers/vitest.config.ts. */
+const CONFIGURED_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+
 describe("the receipt signer", () => {
   it("is the configured GATEWAY_SIGNING_KEY, not the local fallback", async () => {
-    const signer = (await (await call("/v1/usage/signer")).json()) as { address: string };
-    expect(signer.address).toBe("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
+    const signer = (await (await call("/v1/usage/signer")).json()) as {
+      scheme: string;
+      public_key: string;
+      jwk: JsonWebKey;
+    };
+    expect(signer.scheme).toBe("ecdsa-p256-sha256");
+    expect(signer.public_key).toBe(
+      `0x${Buffer.from(p256.getPublicKey(CONFIGURED_KEY.slice(2), false)).toString("hex")}`,
+    );
+    expect(signer.public_key).not.toBe(
+      `0x${Buffer.from(p256.getPublicKey(LOCAL_DEV_SIGNING_KEY.slice(2), false)).toString("hex")}`,
+    );
+    // The JWK is the same key: a client can import it as published.
+    const jwk = Buffer.concat([
+      Buffer.from([4]),
+      Buffer.from(signer.jwk.x ?? "", "base64url"),
+      Buffer.from(signer.jwk.y ?? "", "base64url"),
+    ]);
+    expect(`0x${jwk.toString("hex")}`).toBe(signer.public_key);
   });
 });

@@ -1,5 +1,7 @@
 // Test helpers: seed a payer through the admin API, call the worker, await metering.
 import { env, exports } from "cloudflare:workers";
+import { p256 } from "@noble/curves/nist";
+import { sha256 } from "@noble/hashes/sha2";
 
 let counter = 0;
 const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -168,3 +170,20 @@ export const chat = (model: string, content: string, extra: Record<string, unkno
   messages: [{ role: "user", content }],
   ...extra,
 });
+
+/**
+ * Whether `signature` is a valid receipt signature of `payload` by `publicKey` (0x-hex SEC1), checked two ways as a
+ * client might: WebCrypto's ECDSA P-256 / SHA-256, and @noble/curves with low s required (as OpenZeppelin's
+ * P256.verify does on-chain). Both must agree.
+ */
+export async function verifyReceipt(publicKey: string, payload: string, signature: string): Promise<boolean> {
+  const bytes = (h: string) => Uint8Array.from(Buffer.from(h.replace(/^0x/, ""), "hex"));
+  const key = await crypto.subtle.importKey("raw", bytes(publicKey), { name: "ECDSA", namedCurve: "P-256" }, false, [
+    "verify",
+  ]);
+  const message = new TextEncoder().encode(payload);
+  const web = await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, bytes(signature), message);
+  const noble = p256.verify(bytes(signature), sha256(message), bytes(publicKey), { lowS: true, prehash: false });
+  if (web !== noble) throw new Error(`WebCrypto says ${web}, @noble/curves with low s says ${noble}.`);
+  return web;
+}

@@ -1,8 +1,7 @@
 // Streaming pass-through: usage capture and removal, estimates, client disconnects, broken upstreams.
 import { env } from "cloudflare:workers";
-import { verifyMessage } from "viem";
 import { describe, expect, it } from "vitest";
-import { call, chat, holds, seed, usageRecord } from "./helpers.ts";
+import { call, chat, holds, seed, usageRecord, verifyReceipt } from "./helpers.ts";
 
 type Chunk = {
   model?: string;
@@ -66,10 +65,8 @@ describe("POST /v1/chat/completions (streaming)", () => {
     );
     expect(payload).toBe(record.receipt);
     expect(signature).toBe(record.signature);
-    const signer = (await (await call("/v1/usage/signer")).json()) as { address: `0x${string}` };
-    expect(
-      await verifyMessage({ address: signer.address, message: payload, signature: signature as `0x${string}` }),
-    ).toBe(true);
+    const signer = (await (await call("/v1/usage/signer")).json()) as { public_key: string };
+    expect(await verifyReceipt(signer.public_key, payload, signature ?? "")).toBe(true);
   });
 
   it("asks the upstream for usage but removes that chunk when the client did not ask", async () => {
