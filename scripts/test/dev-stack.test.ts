@@ -128,11 +128,25 @@ describe("npm run dev", () => {
 
   it("serves the demo model through the gateway to the openai SDK, metered", async () => {
     const client = new OpenAI({ baseURL: `${stack.gatewayUrl}/v1`, apiKey: stack.demo.apiKey, maxRetries: 0 });
-    const completion = await client.chat.completions.create({
-      model: stack.demo.model,
-      messages: [{ role: "user", content: "one two three" }],
-    });
+    const { data: completion, response } = await client.chat.completions
+      .create({ model: stack.demo.model, messages: [{ role: "user", content: "one two three" }] })
+      .withResponse();
     expect(completion.choices[0]?.message.content).toBeTruthy();
+
+    // The receipt verifies as docs/gateway.md ("Receipts") tells a client to: Node's own WebCrypto, the published JWK.
+    const signer = (await (await fetch(`${stack.gatewayUrl}/v1/usage/signer`)).json()) as {
+      jwk: { kty: string; crv: string; x: string; y: string };
+    };
+    const key = await crypto.subtle.importKey("jwk", signer.jwk, { name: "ECDSA", namedCurve: "P-256" }, false, [
+      "verify",
+    ]);
+    const [b64 = "", signature = ""] = (response.headers.get("x-tributary-receipt") ?? "").split(".");
+    const payload = Buffer.from(b64, "base64url");
+    const verify = (bytes: Buffer) =>
+      crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, Buffer.from(signature.slice(2), "hex"), bytes);
+    expect(await verify(payload)).toBe(true);
+    expect(JSON.parse(payload.toString("utf8"))).toMatchObject({ model: stack.demo.model, status: "completed" });
+    expect(await verify(Buffer.concat([payload, Buffer.from(" ")]))).toBe(false);
     const stream = await client.chat.completions.create({
       model: stack.demo.model,
       messages: [{ role: "user", content: "stream me please" }],
