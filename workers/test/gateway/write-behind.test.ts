@@ -3,14 +3,16 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeBehind, writeBehindAll } from "../../src/gateway/write-behind.ts";
 
-/** env.DB, counting the batches sent through it. */
-function counting() {
+/** env.DB, counting the batches sent through it; each batch's answer is held back `slowMs` first. */
+function counting(slowMs = 0) {
   const batches: number[] = [];
   const db = {
     prepare: (sql: string) => env.DB.prepare(sql),
-    batch: (statements: D1PreparedStatement[]) => {
+    batch: async (statements: D1PreparedStatement[]) => {
       batches.push(statements.length);
-      return env.DB.batch(statements);
+      const results = await env.DB.batch(statements);
+      if (slowMs > 0) await new Promise((resolve) => setTimeout(resolve, slowMs));
+      return results;
     },
   } as unknown as D1Database;
   return { db, batches };
@@ -47,6 +49,34 @@ describe("writeBehind", () => {
     // 60 statements from 30 callers in far fewer round trips than callers.
     expect(batches.reduce((a, b) => a + b, 0)).toBe(60);
     expect(batches.length).toBeLessThan(10);
+  });
+
+  it("wakes each writer about once, even when a batch's round trip is long", async () => {
+    // A remote D1 answers a batch in tens of milliseconds; the writers of a window must not keep polling meanwhile
+    // (each wake is a timer re-entering its request, which costs CPU). Timers are counted where they are made.
+    const { db, batches } = counting(40);
+    const binding = crypto.randomUUID();
+    const run = crypto.randomUUID();
+    // The first batch teaches the queue the round trip.
+    await writeBehind(db, binding, [insert(`${run}-first`, 0)]);
+    const original = globalThis.setTimeout;
+    let timers = 0;
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      timers++;
+      return original(...args);
+    }) as typeof setTimeout;
+    try {
+      const writers = 40;
+      const results = await Promise.all(
+        Array.from({ length: writers }, (_, i) => writeBehind(db, binding, [insert(`${run}-${i}`, i)])),
+      );
+      expect(results.every((r) => r[0]?.meta.changes === 1)).toBe(true);
+      // One batch for the window (plus the slow db's own timer per batch), and about one wake per writer.
+      expect(batches.length).toBe(2);
+      expect(timers - (batches.length - 1)).toBeLessThanOrEqual(writers + 4);
+    } finally {
+      globalThis.setTimeout = original;
+    }
   });
 
   it("keeps the order of writes to the same row across callers", async () => {
