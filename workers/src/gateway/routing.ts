@@ -103,7 +103,12 @@ async function lookup(
   const m = (models?.results as ModelRow[] | undefined)?.[0];
   if (!m) throw notFound(model);
   if (m.kind !== kind) {
-    throw new AppError("invalid_request", `The model \`${model}\` is not a ${kind} model.`, { param: "model" });
+    const endpoint = kind === "chat" ? "/v1/chat/completions" : "/v1/embeddings";
+    throw new AppError(
+      "invalid_request",
+      `The model \`${model}\` is ${m.kind === "chat" ? "a chat" : "an embedding"} model and cannot be used with ${endpoint}.`,
+      { param: "model" },
+    );
   }
   const license = (licenses?.results as LicenseRow[] | undefined)?.[0];
   if (!license) {

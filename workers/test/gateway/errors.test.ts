@@ -46,6 +46,25 @@ describe("refusals in OpenAI's error shape", () => {
     await expectError(await post(scoped.apiKey, chat(scoped.model, "hi")), 404, "model_not_found", "model");
   });
 
+  it("refuses a model on the wrong endpoint, naming what it is", async () => {
+    const s = await seed();
+    const embeddings = await call("/v1/embeddings", {
+      method: "POST",
+      key: s.apiKey,
+      json: { model: s.model, input: "a" },
+    });
+    const error = await expectError(embeddings, 400, "invalid_request", "model");
+    expect(error.message).toBe(`The model \`${s.model}\` is a chat model and cannot be used with /v1/embeddings.`);
+    const e = await seed({ kind: "embedding" });
+    const chatted = await expectError(await post(e.apiKey, chat(e.model, "hi")), 400, "invalid_request", "model");
+    expect(chatted.message).toBe(
+      `The model \`${e.model}\` is an embedding model and cannot be used with /v1/chat/completions.`,
+    );
+    // Nothing was held for either.
+    expect(await holds(s.payer)).toEqual([]);
+    expect(await holds(e.payer)).toEqual([]);
+  });
+
   it("refuses a payer without a valid license", async () => {
     const s = await seed({ licenseExpiresAt: new Date(Date.now() - 1000).toISOString() });
     const error = await expectError(await post(s.apiKey, chat(s.model, "hi")), 403, "forbidden", "model");
@@ -63,6 +82,25 @@ describe("refusals in OpenAI's error shape", () => {
       body: "{not json",
     });
     await expectError(malformed, 400, "invalid_request");
+    // A JSON body without a JSON Content-Type (curl's -d sends a form type) is refused as such, not as missing fields.
+    for (const type of ["application/x-www-form-urlencoded", "text/plain", null]) {
+      const untyped = await call("/v1/chat/completions", {
+        method: "POST",
+        key: s.apiKey,
+        ...(type ? { headers: { "content-type": type } } : {}),
+        body: JSON.stringify(chat(s.model, "hi")),
+      });
+      const error = await expectError(untyped, 400, "invalid_request");
+      expect(error.message).toContain("Content-Type: application/json");
+      expect(error.param).toBeNull();
+    }
+    const charset = await call("/v1/chat/completions", {
+      method: "POST",
+      key: s.apiKey,
+      headers: { "content-type": "application/json; charset=utf-8" },
+      body: JSON.stringify(chat(s.model, "hi")),
+    });
+    expect(charset.status).toBe(200);
     await expectError(await post(s.apiKey, { model: s.model, messages: "hi" }), 400, "invalid_request", "messages");
     await expectError(
       await post(s.apiKey, chat(s.model, "hi", { max_tokens: -1 })),
