@@ -16,7 +16,9 @@ export const chatCompletionRequestSchema = z.looseObject({
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
   max_tokens: z.int().positive().nullish(),
   max_completion_tokens: z.int().positive().nullish(),
-  n: z.literal(1).nullish(),
+  n: z
+    .literal(1, { error: "Only n = 1 is supported: the gateway reserves and meters one completion per request." })
+    .nullish(),
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 

@@ -102,6 +102,10 @@ describe("refusals in OpenAI's error shape", () => {
     });
     expect(charset.status).toBe(200);
     await expectError(await post(s.apiKey, { model: s.model, messages: "hi" }), 400, "invalid_request", "messages");
+    const several = await expectError(await post(s.apiKey, chat(s.model, "hi", { n: 2 })), 400, "invalid_request", "n");
+    expect(several.message).toBe(
+      "n: Only n = 1 is supported: the gateway reserves and meters one completion per request.",
+    );
     await expectError(
       await post(s.apiKey, chat(s.model, "hi", { max_tokens: -1 })),
       400,
