@@ -45,6 +45,9 @@ export default defineConfig(async () => {
             UPSTREAM_KEY: inject("upstreamKey"),
             ADMIN_TOKEN: "test-admin-token",
             GATEWAY_SIGNING_KEY: "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+            // The public key of the scalar 0x0707…07, as if it had signed receipts before a rotation.
+            GATEWAY_PREVIOUS_SIGNERS:
+              "0x041e18532fd4754c02f3041d9c75ceb33b83ffd81ac7ce4fe882ccb1c98bc5896ea46c311c4e2ff40dd96a3653e6e45445d32dfe486eced75c7a90c6a18881c0a3",
             LOG_BATCH_MAX_LINES: "5",
           },
         },

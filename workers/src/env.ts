@@ -15,6 +15,12 @@ export type Secrets = {
   SETTLER_PRIVATE_KEY?: string;
 };
 
+/** Receipt keys that signed before the current one (vars, public: `wrangler.toml` or the dashboard). */
+export type ReceiptVars = {
+  /** Comma-separated 0x-hex SEC1 public keys of earlier receipt signing keys, published at `/v1/usage/signer`. */
+  GATEWAY_PREVIOUS_SIGNERS?: string;
+};
+
 /** Vars only bench/ sets (`wrangler dev --var`); never in wrangler.toml. */
 export type BenchVars = {
   /** Comma-separated upstream base URLs of the bare pass-through route (routes/bench.ts); honoured in `local` only. */
@@ -22,6 +28,6 @@ export type BenchVars = {
 };
 
 export type AppEnv = {
-  Bindings: Env & Secrets & BenchVars & SyncVars;
+  Bindings: Env & Secrets & ReceiptVars & BenchVars & SyncVars;
   Variables: RequestIdVariables & Partial<ApiKeyVariables & PayerSessionVariables & SessionVariables>;
 };

@@ -32,6 +32,8 @@ export const usageRecords = sqliteTable(
     /** The signed usage receipt: canonical JSON payload and its ECDSA P-256 signature (gateway/receipts.ts). */
     receipt: text("receipt").notNull(),
     signature: text("signature").notNull(),
+    /** The public key that made `signature` (0x-hex SEC1), so a receipt stays attributable after a key rotation. */
+    signer: text("signer"),
     /**
      * The settlement epoch this record is assigned to (null: not yet). Settled once that epoch is recorded as
      * settled in the control database's `settlement_epochs`; see docs/settlement.md.

@@ -44,9 +44,9 @@ export type MeterEnv = SigningEnv & { DB: D1Database; METER_DB: D1Database };
 
 const INSERT_SQL = `INSERT INTO usage_records (request_id, key_id, payer, model, model_asset, license_id, terms_id, token,
   route_id, endpoint, stream, input_tokens, output_tokens, cost, reserved, status, http_status, latency_ms, region,
-  estimated, created_at, receipt, signature)
+  estimated, created_at, receipt, signature, signer)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, CAST(?14 AS INTEGER), CAST(?15 AS INTEGER), ?16, ?17,
-  ?18, ?19, ?20, ?21, ?22, ?23)
+  ?18, ?19, ?20, ?21, ?22, ?23, ?24)
 ON CONFLICT(request_id) DO NOTHING`;
 
 /** The charge for an outcome: the license price of the tokens, capped by the reservation (which bounds max_tokens). */
@@ -123,6 +123,7 @@ export async function recordUsage(
       now,
       receipt.payload,
       receipt.signature,
+      receipt.signer,
     ],
   };
   const usage: Writes = { db: env.METER_DB, binding: "METER_DB", writes: [insert] };

@@ -85,6 +85,27 @@ export function signerOf(env: SigningEnv): ReceiptSigner {
   return { publicKey, jwk };
 }
 
+/**
+ * The public keys of earlier signing keys (`GATEWAY_PREVIOUS_SIGNERS`, comma-separated 0x-hex SEC1), published beside
+ * the current one so that receipts signed before a rotation stay verifiable; lower-cased and uncompressed.
+ */
+export function previousSigners(env: { GATEWAY_PREVIOUS_SIGNERS?: string | undefined }): `0x${string}`[] {
+  const listed = (env.GATEWAY_PREVIOUS_SIGNERS ?? "").split(",").map((k) => k.trim());
+  return listed
+    .filter((k) => k !== "")
+    .map((key) => {
+      try {
+        if (!/^0x[0-9a-fA-F]+$/.test(key)) throw new Error("not hex");
+        return `0x${p256.ProjectivePoint.fromHex(key.slice(2)).toHex(false)}` as const;
+      } catch {
+        throw new AppError(
+          "unavailable",
+          `GATEWAY_PREVIOUS_SIGNERS lists ${key.slice(0, 12)}…, which is not a P-256 public key (0x-hex SEC1).`,
+        );
+      }
+    });
+}
+
 /** The private key in WebCrypto, imported once per isolate (a CryptoKey is plain data, shared by its requests). */
 async function cryptoKeyOf(signing: Signing): Promise<WebCryptoKey> {
   signing.key ??= await crypto.subtle.importKey(

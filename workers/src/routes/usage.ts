@@ -6,7 +6,7 @@ import { AppError } from "../errors.ts";
 import { apiKeyAuth } from "../gateway/auth.ts";
 import { escrowStatus } from "../gateway/catalog.ts";
 import type { ApiKey } from "../gateway/keys.ts";
-import { RECEIPT_SCHEME, signerOf } from "../gateway/receipts.ts";
+import { previousSigners, RECEIPT_SCHEME, signerOf } from "../gateway/receipts.ts";
 import { validate } from "../validate.ts";
 
 type RecordRow = {
@@ -44,22 +44,27 @@ export const usage = new Hono<AppEnv>()
       scheme: RECEIPT_SCHEME,
       public_key: signer.publicKey,
       jwk: signer.jwk,
+      // Keys that signed earlier receipts (before a rotation); each receipt names its own signer.
+      previous: previousSigners(c.env),
       payload: "UTF-8 JSON of the receipt",
       signature: "0x-hex r‖s (64 bytes, s ≤ n/2) of ECDSA P-256 over SHA-256 of the payload",
     });
   })
   .get("/usage/receipts/:id", apiKeyAuth, async (c) => {
-    const row = await c.env.METER_DB.prepare("SELECT receipt, signature, payer FROM usage_records WHERE request_id = ?")
+    const row = await c.env.METER_DB.prepare(
+      "SELECT receipt, signature, signer, payer FROM usage_records WHERE request_id = ?",
+    )
       .bind(c.req.param("id"))
-      .first<{ receipt: string; signature: string; payer: string }>();
+      .first<{ receipt: string; signature: string; signer: string | null; payer: string }>();
     if (!row || row.payer !== keyOf(c).payer)
       throw new AppError("not_found", "No receipt with this id for your account.");
-    const signer = signerOf(c.env).publicKey;
     return c.json({
       object: "usage.receipt",
       payload: row.receipt,
       signature: row.signature,
-      signer,
+      // The key that signed it, which after a rotation is not the one published now (null: recorded before signers
+      // were stored).
+      signer: row.signer,
       receipt: JSON.parse(row.receipt),
     });
   })

@@ -1,7 +1,8 @@
 // Non-streaming chat completions: metering at license prices, integer rounding, estimates, signed receipts.
+import { env } from "cloudflare:workers";
 import { p256 } from "@noble/curves/nist";
 import { describe, expect, it } from "vitest";
-import { LOCAL_DEV_SIGNING_KEY } from "../../src/gateway/receipts.ts";
+import { LOCAL_DEV_SIGNING_KEY, type ReceiptPayload, signReceipt } from "../../src/gateway/receipts.ts";
 import { call, chat, holds, seed, usageRecord, verifyReceipt } from "./helpers.ts";
 
 function decodeReceipt(header: string) {
@@ -38,6 +39,7 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
     expect(await verifyReceipt(signer, payload.replace('"cost":"39"', '"cost":"38"'), signature)).toBe(false);
     expect(JSON.parse(payload)).toMatchObject({ request_id: requestId, cost: "39", input_tokens: 7, payer: s.payer });
     expect(payload).toBe(record.receipt);
+    expect(record.signer).toBe(signer);
 
     expect(await holds(s.payer)).toEqual([
       { request_id: requestId, state: "charged", amount: "39", reserved: record.reserved },
@@ -89,6 +91,16 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
     const signer = (await (await call("/v1/usage/signer")).json()) as { public_key: string };
     expect(signer.public_key).toBe(receipt.signer);
     expect((await call(`/v1/usage/receipts/${requestId}`, { key: other.apiKey })).status).toBe(404);
+    // The signer is the record's own: a receipt signed before a key rotation names the key that signed it, not the
+    // key published now.
+    const earlier = `0x04${"ab".repeat(64)}`;
+    await env.METER_DB.prepare("UPDATE usage_records SET signer = ? WHERE request_id = ?")
+      .bind(earlier, requestId)
+      .run();
+    const again = (await (await call(`/v1/usage/receipts/${requestId}`, { key: s.apiKey })).json()) as {
+      signer: string;
+    };
+    expect(again.signer).toBe(earlier);
   });
 });
 
@@ -101,6 +113,7 @@ describe("the receipt signer", () => {
       scheme: string;
       public_key: string;
       jwk: JsonWebKey;
+      previous: string[];
     };
     expect(signer.scheme).toBe("ecdsa-p256-sha256");
     expect(signer.public_key).toBe(
@@ -109,6 +122,14 @@ describe("the receipt signer", () => {
     expect(signer.public_key).not.toBe(
       `0x${Buffer.from(p256.getPublicKey(LOCAL_DEV_SIGNING_KEY.slice(2), false)).toString("hex")}`,
     );
+    // A key rotated out is still published, so what it signed still verifies (GATEWAY_PREVIOUS_SIGNERS).
+    const rotatedOut = `0x${"07".repeat(32)}`;
+    expect(signer.previous).toEqual([
+      `0x${Buffer.from(p256.getPublicKey(rotatedOut.slice(2), false)).toString("hex")}`,
+    ]);
+    const payload = { v: 1, request_id: "req_before_rotation", cost: "5" } as unknown as ReceiptPayload;
+    const old = await signReceipt({ GATEWAY_SIGNING_KEY: rotatedOut, REGION: "test" }, payload);
+    expect(await verifyReceipt(signer.previous[0] ?? "", old.payload, old.signature)).toBe(true);
     // The JWK is the same key: a client can import it as published.
     const jwk = Buffer.concat([
       Buffer.from([4]),

@@ -118,6 +118,7 @@ export type UsageRow = {
   route_id: string | null;
   receipt: string;
   signature: string;
+  signer: string | null;
 };
 
 /**

@@ -2,7 +2,13 @@
 import { p256 } from "@noble/curves/nist";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../src/errors.ts";
-import { type ReceiptPayload, receiptHeader, signerOf, signReceipt } from "../../src/gateway/receipts.ts";
+import {
+  previousSigners,
+  type ReceiptPayload,
+  receiptHeader,
+  signerOf,
+  signReceipt,
+} from "../../src/gateway/receipts.ts";
 import { verifyReceipt } from "./helpers.ts";
 
 const KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
@@ -26,6 +32,23 @@ const payloadOf = (i: number): ReceiptPayload => ({
   estimated: false,
   status: "completed",
   created_at: new Date(0).toISOString(),
+});
+
+describe("previousSigners", () => {
+  it("publishes earlier keys uncompressed and lower-cased, and refuses an entry that is not a P-256 key", () => {
+    const point = p256.getPublicKey("07".repeat(32), false);
+    const uncompressed = `0x${Buffer.from(point).toString("hex")}`;
+    const compressed = `0x${Buffer.from(p256.getPublicKey("07".repeat(32), true)).toString("hex")}`;
+    expect(previousSigners({})).toEqual([]);
+    expect(
+      previousSigners({
+        GATEWAY_PREVIOUS_SIGNERS: ` ${uncompressed.toUpperCase().replace("0X", "0x")} , ${compressed}`,
+      }),
+    ).toEqual([uncompressed, uncompressed]);
+    for (const bad of ["0x1234", `0x04${"00".repeat(64)}`, "zz", `${uncompressed.slice(0, -2)}00`]) {
+      expect(() => previousSigners({ GATEWAY_PREVIOUS_SIGNERS: bad })).toThrow(/not a P-256 public key/);
+    }
+  });
 });
 
 describe("signReceipt", () => {
