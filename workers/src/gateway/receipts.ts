@@ -40,7 +40,8 @@ export type ReceiptSigner = {
 /** A WebCrypto key, as both the worker's types and Node's (scripts/gen-receipt-fixture.ts) name it. */
 type WebCryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 
-type Signing = ReceiptSigner & { privateKey: string; d: string; key?: WebCryptoKey };
+/** The configured key: the secret as given, its scalar for the JWK, its public parts, and its WebCrypto key. */
+type Signing = { privateKey: string; d: string; signer: ReceiptSigner; key?: WebCryptoKey };
 
 let cached: Signing | undefined;
 
@@ -70,19 +71,19 @@ function signingOf(env: SigningEnv): Signing {
   const scalar = Buffer.from(privateKey.slice(2), "hex");
   if (!p256.utils.isValidPrivateKey(scalar)) throw new AppError("unavailable", unconfigured);
   const point = p256.getPublicKey(scalar, false);
+  const x = base64url(point.subarray(1, 33));
+  const y = base64url(point.subarray(33, 65));
   cached = {
     privateKey,
     d: base64url(scalar),
-    publicKey: `0x${Buffer.from(point).toString("hex")}`,
-    jwk: { kty: "EC", crv: "P-256", x: base64url(point.subarray(1, 33)), y: base64url(point.subarray(33, 65)) },
+    signer: { publicKey: `0x${Buffer.from(point).toString("hex")}`, jwk: { kty: "EC", crv: "P-256", x, y } },
   };
   return cached;
 }
 
 /** The gateway's receipt signer (its public key); throws `unavailable` when no valid signing key is configured. */
 export function signerOf(env: SigningEnv): ReceiptSigner {
-  const { publicKey, jwk } = signingOf(env);
-  return { publicKey, jwk };
+  return signingOf(env).signer;
 }
 
 /**
@@ -110,7 +111,7 @@ export function previousSigners(env: { GATEWAY_PREVIOUS_SIGNERS?: string | undef
 async function cryptoKeyOf(signing: Signing): Promise<WebCryptoKey> {
   signing.key ??= await crypto.subtle.importKey(
     "jwk",
-    { ...signing.jwk, d: signing.d },
+    { ...signing.signer.jwk, d: signing.d },
     { name: "ECDSA", namedCurve: "P-256" },
     false,
     ["sign"],
@@ -131,7 +132,7 @@ export async function signReceipt(env: SigningEnv, payload: ReceiptPayload): Pro
   let s = rs.toString("hex", 32, 64);
   const sValue = BigInt(`0x${s}`);
   if (sValue > HALF_N) s = (N - sValue).toString(16).padStart(64, "0");
-  return { payload: text, signature: `0x${r}${s}`, signer: signing.publicKey };
+  return { payload: text, signature: `0x${r}${s}`, signer: signing.signer.publicKey };
 }
 
 /** The receipt as one header value: base64url of the payload, a dot, the signature. */

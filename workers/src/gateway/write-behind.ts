@@ -18,10 +18,11 @@ type Queue = {
   flushing: boolean;
   /** When the open window's batch is due: set by the write that opens it (an empty queue's first), FLUSH_DELAY_MS on. */
   due: number | null;
-  /** Recent batches' round trip (ms, moving average): how long after a batch is sent its writers look for it. */
-  batchMs: number;
-  /** Whether `batchMs` was measured yet (the first batch sets it; later ones move it). */
-  measured: boolean;
+  /**
+   * Recent batches' round trip (ms, moving average; the first batch sets it): how long after a batch is sent its
+   * writers look for it. Null until a batch came back.
+   */
+  batchMs: number | null;
 };
 
 /** How long a write waits for others to share its batch (ms). The client has its answer already. */
@@ -77,7 +78,7 @@ export async function writeBehindAll(targets: Writes[]): Promise<D1Result[][]> {
   const pending = targets.map(({ db, binding, writes }) => {
     let queue = queues.get(binding);
     if (!queue) {
-      queue = { items: [], writes: 0, flushing: false, due: null, batchMs: FIRST_BATCH_MS, measured: false };
+      queue = { items: [], writes: 0, flushing: false, due: null, batchMs: null };
       queues.set(binding, queue);
     }
     const opens = queue.due === null || queue.due > clock + FLUSH_DELAY_MS;
@@ -121,7 +122,7 @@ export async function writeBehindAll(targets: Writes[]): Promise<D1Result[][]> {
  * when that batch should be back.
  */
 function lookAt(queue: Queue, item: Item, now: number): number {
-  const roundTrip = 2 * queue.batchMs + 2;
+  const roundTrip = 2 * (queue.batchMs ?? FIRST_BATCH_MS) + 2;
   if (item.state === "sent") return (item.sentAt ?? now) + roundTrip;
   const due = queue.due ?? now;
   return queue.flushing ? Math.max(due, now + roundTrip) : due + roundTrip;
@@ -150,8 +151,7 @@ async function flush(db: D1Database, queue: Queue): Promise<void> {
     try {
       const results = await db.batch(group.flatMap((i) => i.writes.map(prepare)));
       const roundTrip = Date.now() - sentAt;
-      queue.batchMs = queue.measured ? 0.8 * queue.batchMs + 0.2 * roundTrip : roundTrip;
-      queue.measured = true;
+      queue.batchMs = queue.batchMs === null ? roundTrip : 0.8 * queue.batchMs + 0.2 * roundTrip;
       let at = 0;
       for (const i of group) {
         i.results = results.slice(at, at + i.writes.length);
