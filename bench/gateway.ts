@@ -33,7 +33,10 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
       ...(await throughput(stack, sizes.sweep)),
       ...(await cpuPerRequest(stack, sizes.cpu)),
     ];
-    return results.map((r) => ({ ...r, parameters: { ...r.parameters, runtime: stack.runtime } }));
+    return results.map((r) => ({
+      ...r,
+      parameters: { ...r.parameters, runtime: stack.runtime, state: stack.state.storage },
+    }));
   } finally {
     await stack.close();
   }

@@ -1,5 +1,6 @@
 // The gateway under test: local model servers in their own processes, the worker in workerd (no dev proxy), seeded;
 // Portkey's gateway beside it as a baseline.
+import { accessSync, constants, statfsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -29,6 +30,8 @@ export type Runtime = "workerd" | "wrangler-dev";
 export type GatewayStack = {
   url: string;
   runtime: Runtime;
+  /** Where the worker's local D1 and R2 keep their files (`stateDirectory`). */
+  state: StateDirectory;
   /** An API key without limits. */
   key: string;
   /** An API key with rpm and tpm limits high enough never to refuse, so every call also runs the rate limiter. */
@@ -60,6 +63,34 @@ export function portkeyHeaders(upstream: Upstream): Record<string, string> {
   };
 }
 
+/** TMPFS_MAGIC of statfs(2): a file system in memory. */
+const TMPFS = 0x01021994;
+
+/** The folder the local D1 and R2 files go under, and whether it is in memory. */
+export type StateDirectory = { parent: string; storage: "memory" | "disk" };
+
+/**
+ * Where the worker's local D1 and R2 keep their files: `BENCH_STATE_DIR` when set, else /dev/shm when it is a
+ * writable file system in memory, else the temp folder. Miniflare's D1 is SQLite inside the worker's own workerd
+ * process, so every commit's file work and every WAL checkpoint's fsyncs (0.5–1 ms each on this machine's disk) run
+ * on the thread that serves the worker's requests. A deployed worker never pays that: D1 commits on D1's servers.
+ * On disk, a call answered while the previous call's metering batch committed waited for those syncs (docs/benchmarks.md).
+ */
+export function stateDirectory(env: NodeJS.ProcessEnv = process.env): StateDirectory {
+  const configured = env.BENCH_STATE_DIR;
+  const parent = configured ?? (inMemory("/dev/shm") ? "/dev/shm" : tmpdir());
+  return { parent, storage: inMemory(parent) ? "memory" : "disk" };
+}
+
+function inMemory(folder: string): boolean {
+  try {
+    accessSync(folder, constants.W_OK);
+    return statfsSync(folder).type === TMPFS;
+  } catch {
+    return false;
+  }
+}
+
 /** `BENCH_RUNTIME=wrangler-dev npm run bench -- gateway` measures the worker behind wrangler dev's proxy instead. */
 export function runtimeFromEnv(): Runtime {
   const runtime = process.env.BENCH_RUNTIME ?? "workerd";
@@ -77,7 +108,8 @@ export function runtimeFromEnv(): Runtime {
  */
 export async function startGatewayStack(runtime: Runtime = runtimeFromEnv()): Promise<GatewayStack> {
   const managed: Pick<Managed, "stop">[] = [];
-  const state = await mkdtemp(path.join(tmpdir(), "tributary-bench-"));
+  const storage = stateDirectory();
+  const state = await mkdtemp(path.join(storage.parent, "tributary-bench-"));
   const close = async () => {
     for (const m of managed.reverse()) await m.stop();
     await rm(state, { recursive: true, force: true });
@@ -152,6 +184,7 @@ export async function startGatewayStack(runtime: Runtime = runtimeFromEnv()): Pr
     return {
       url: worker.url,
       runtime,
+      state: storage,
       key,
       limitedKey: await createLimitedKey(worker.url),
       upstreams: { fast: upstream("fast", 0), slow: upstream("slow", 1), streaming: upstream("streaming", 2) },
