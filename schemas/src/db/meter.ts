@@ -29,8 +29,10 @@ export const usageRecords = sqliteTable(
     region: text("region").notNull(),
     estimated: integer("estimated").notNull(),
     createdAt: integer("created_at").notNull(),
-    /** The signed usage receipt: canonical JSON payload and its ECDSA P-256 signature (gateway/receipts.ts). */
-    receipt: text("receipt").notNull(),
+    /**
+     * The ECDSA P-256 signature of the usage receipt (gateway/receipts.ts). The receipt's payload is not stored: each
+     * of its fields is a column here, and gateway/meter.ts `receiptOfRecord` rebuilds the signed text from them.
+     */
     signature: text("signature").notNull(),
     /** The public key that made `signature` (0x-hex SEC1), so a receipt stays attributable after a key rotation. */
     signer: text("signer"),

@@ -42,12 +42,23 @@ export type Outcome = {
 
 export type MeterEnv = SigningEnv & { DB: D1Database; METER_DB: D1Database };
 
+// The receipt's payload is not stored: every field of it is a column, and `receiptOfRecord` rebuilds the same text.
 const INSERT_SQL = `INSERT INTO usage_records (request_id, key_id, payer, model, model_asset, license_id, terms_id, token,
   route_id, endpoint, stream, input_tokens, output_tokens, cost, reserved, status, http_status, latency_ms, region,
-  estimated, created_at, receipt, signature, signer)
+  estimated, created_at, signature, signer)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, CAST(?14 AS INTEGER), CAST(?15 AS INTEGER), ?16, ?17,
-  ?18, ?19, ?20, ?21, ?22, ?23, ?24)
+  ?18, ?19, ?20, ?21, ?22, ?23)
 ON CONFLICT(request_id) DO NOTHING`;
+
+/** The columns of a usage record that its receipt attests, as `receiptOfRecord` reads them. */
+export const RECEIPT_COLUMNS = `request_id, region, payer, key_id, model, model_asset, license_id, terms_id, token,
+  input_tokens, output_tokens, CAST(cost AS TEXT) AS cost, estimated, status, created_at`;
+
+/** A usage record's receipt columns (`RECEIPT_COLUMNS`). */
+export type ReceiptRecord = Omit<ReceiptPayload, "v" | "estimated" | "created_at"> & {
+  estimated: number;
+  created_at: number;
+};
 
 /** The charge for an outcome: the license price of the tokens, capped by the reservation (which bounds max_tokens). */
 export function chargeOf(m: Metered, o: Outcome): bigint {
@@ -76,6 +87,28 @@ export function receiptPayload(m: Metered, o: Outcome, cost: bigint, now: number
     estimated: o.estimated,
     status: o.status,
     created_at: new Date(now).toISOString(),
+  };
+}
+
+/** The receipt payload of a stored usage record: the payload that was signed, field for field. */
+export function receiptOfRecord(r: ReceiptRecord): ReceiptPayload {
+  return {
+    v: 1,
+    request_id: r.request_id,
+    region: r.region,
+    payer: r.payer,
+    key_id: r.key_id,
+    model: r.model,
+    model_asset: r.model_asset,
+    license_id: r.license_id,
+    terms_id: r.terms_id,
+    token: r.token,
+    input_tokens: r.input_tokens,
+    output_tokens: r.output_tokens,
+    cost: r.cost,
+    estimated: r.estimated === 1,
+    status: r.status,
+    created_at: new Date(r.created_at).toISOString(),
   };
 }
 
@@ -121,7 +154,6 @@ export async function recordUsage(
       m.region,
       o.estimated ? 1 : 0,
       now,
-      receipt.payload,
       receipt.signature,
       receipt.signer,
     ],

@@ -3,7 +3,7 @@
 import { p256 } from "@noble/curves/nist";
 import { AppError } from "../errors.ts";
 
-/** What a receipt attests; money as a decimal string of base units of `token`. Keys are in this fixed order. */
+/** What a receipt attests; money as a decimal string of base units of `token`. Signed as `receiptText(payload)`. */
 export type ReceiptPayload = {
   v: 1;
   request_id: string;
@@ -22,6 +22,34 @@ export type ReceiptPayload = {
   status: string;
   created_at: string;
 };
+
+/**
+ * The payload's keys in their canonical order: the signed text is `JSON.stringify(payload, RECEIPT_KEYS)`, so a
+ * payload rebuilt from a stored usage record in any key order (`GET /v1/usage/receipts/:id`) is the same text.
+ */
+const RECEIPT_KEYS: readonly (keyof ReceiptPayload)[] = [
+  "v",
+  "request_id",
+  "region",
+  "payer",
+  "key_id",
+  "model",
+  "model_asset",
+  "license_id",
+  "terms_id",
+  "token",
+  "input_tokens",
+  "output_tokens",
+  "cost",
+  "estimated",
+  "status",
+  "created_at",
+];
+
+/** The text a receipt signs: the payload's canonical JSON. */
+export function receiptText(payload: ReceiptPayload): string {
+  return JSON.stringify(payload, RECEIPT_KEYS as string[]);
+}
 
 /** `signature`: 0x-hex of r‖s (64 bytes, low s); `signer`: 0x-hex of the public key, uncompressed SEC1 (65 bytes). */
 export type SignedReceipt = { payload: string; signature: `0x${string}`; signer: `0x${string}` };
@@ -126,7 +154,7 @@ async function cryptoKeyOf(signing: Signing): Promise<WebCryptoKey> {
  */
 export async function signReceipt(env: SigningEnv, payload: ReceiptPayload): Promise<SignedReceipt> {
   const signing = signingOf(env);
-  const text = JSON.stringify(payload);
+  const text = receiptText(payload);
   const rs = Buffer.from(await crypto.subtle.sign(ECDSA_SHA256, await cryptoKeyOf(signing), encoder.encode(text)));
   const r = rs.toString("hex", 0, 32);
   let s = rs.toString("hex", 32, 64);

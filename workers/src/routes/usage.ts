@@ -6,7 +6,8 @@ import { AppError } from "../errors.ts";
 import { apiKeyAuth } from "../gateway/auth.ts";
 import { escrowStatus } from "../gateway/catalog.ts";
 import type { ApiKey } from "../gateway/keys.ts";
-import { previousSigners, RECEIPT_SCHEME, signerOf } from "../gateway/receipts.ts";
+import { RECEIPT_COLUMNS, type ReceiptRecord, receiptOfRecord } from "../gateway/meter.ts";
+import { previousSigners, RECEIPT_SCHEME, receiptText, signerOf } from "../gateway/receipts.ts";
 import { validate } from "../validate.ts";
 
 type RecordRow = {
@@ -52,20 +53,21 @@ export const usage = new Hono<AppEnv>()
   })
   .get("/usage/receipts/:id", apiKeyAuth, async (c) => {
     const row = await c.env.METER_DB.prepare(
-      "SELECT receipt, signature, signer, payer FROM usage_records WHERE request_id = ?",
+      `SELECT ${RECEIPT_COLUMNS}, signature, signer FROM usage_records WHERE request_id = ?`,
     )
       .bind(c.req.param("id"))
-      .first<{ receipt: string; signature: string; signer: string | null; payer: string }>();
+      .first<ReceiptRecord & { signature: string; signer: string | null }>();
     if (!row || row.payer !== keyOf(c).payer)
       throw new AppError("not_found", "No receipt with this id for your account.");
+    const receipt = receiptOfRecord(row);
     return c.json({
       object: "usage.receipt",
-      payload: row.receipt,
+      payload: receiptText(receipt),
       signature: row.signature,
       // The key that signed it, which after a rotation is not the one published now (null: recorded before signers
       // were stored).
       signer: row.signer,
-      receipt: JSON.parse(row.receipt),
+      receipt,
     });
   })
   .get("/usage", apiKeyAuth, validate("query", usageQuerySchema), async (c) => {

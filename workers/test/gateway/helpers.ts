@@ -2,6 +2,8 @@
 import { env, exports } from "cloudflare:workers";
 import { p256 } from "@noble/curves/nist";
 import { sha256 } from "@noble/hashes/sha2";
+import { type ReceiptRecord, receiptOfRecord } from "../../src/gateway/meter.ts";
+import { receiptText } from "../../src/gateway/receipts.ts";
 
 let counter = 0;
 const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -116,6 +118,7 @@ export type UsageRow = {
   status: string;
   estimated: number;
   route_id: string | null;
+  /** The receipt payload rebuilt from the record's columns (what `/v1/usage/receipts/:id` serves). */
   receipt: string;
   signature: string;
   signer: string | null;
@@ -132,11 +135,11 @@ export async function usageRecord(requestId: string, timeoutMs = 3000): Promise<
       "SELECT *, CAST(cost AS TEXT) AS cost, CAST(reserved AS TEXT) AS reserved FROM usage_records WHERE request_id = ?",
     )
       .bind(requestId)
-      .first<UsageRow>();
+      .first<Omit<UsageRow, "receipt"> & ReceiptRecord>();
     const charged = await env.DB.prepare("SELECT 1 AS n FROM spend_holds WHERE request_id = ? AND state <> 'reserved'")
       .bind(requestId)
       .first();
-    if (row && charged) return row;
+    if (row && charged) return { ...row, receipt: receiptText(receiptOfRecord(row)) };
     if (Date.now() > deadline) throw new Error(`no usage record for ${requestId}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -2,10 +2,12 @@
 import { p256 } from "@noble/curves/nist";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../src/errors.ts";
+import { receiptOfRecord } from "../../src/gateway/meter.ts";
 import {
   previousSigners,
   type ReceiptPayload,
   receiptHeader,
+  receiptText,
   signerOf,
   signReceipt,
 } from "../../src/gateway/receipts.ts";
@@ -70,6 +72,35 @@ describe("signReceipt", () => {
     // Another key's signature does not verify.
     const other = await signReceipt({ GATEWAY_SIGNING_KEY: `0x${"07".repeat(32)}`, REGION: "test" }, payloadOf(1));
     expect(await verifyReceipt(publicKey, other.payload, other.signature)).toBe(false);
+  });
+
+  it("signs the same text whatever the payload's key order, and a stored record rebuilds it", async () => {
+    for (const i of [0, 3, 7]) {
+      const payload = {
+        ...payloadOf(i),
+        estimated: i === 3,
+        created_at: new Date(1_795_000_000_123 + i).toISOString(),
+      };
+      const signed = await signReceipt(env, payload);
+      // The payload's keys reversed: the canonical order wins.
+      const reversed = Object.fromEntries(Object.entries(payload).reverse()) as ReceiptPayload;
+      expect(receiptText(reversed)).toBe(signed.payload);
+      expect(Object.keys(JSON.parse(signed.payload))[0]).toBe("v");
+      // A usage record as the meter database returns it: estimated as 0/1, created_at as milliseconds.
+      const { v: _, ...columns } = payload;
+      const record = {
+        ...columns,
+        estimated: payload.estimated ? 1 : 0,
+        created_at: Date.parse(payload.created_at),
+        route_id: "r1",
+        latency_ms: 12,
+      };
+      expect(receiptText(receiptOfRecord(record))).toBe(signed.payload);
+      expect(await verifyReceipt(signed.signer, receiptText(receiptOfRecord(record)), signed.signature)).toBe(true);
+      // A record whose cost differs rebuilds a payload the signature does not cover.
+      const changed = receiptText(receiptOfRecord({ ...record, cost: `${record.cost}1` }));
+      expect(await verifyReceipt(signed.signer, changed, signed.signature)).toBe(false);
+    }
   });
 
   it("refuses (503 unavailable) a missing key outside the local region, and keys that are not P-256 scalars", async () => {
