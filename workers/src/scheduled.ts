@@ -2,6 +2,7 @@
 import { syncChain } from "./chain/sync.ts";
 import type { AppEnv } from "./env.ts";
 import { AppError } from "./errors.ts";
+import { archiveFinalEpochs } from "./settler/archive.ts";
 import { closeEpoch } from "./settler/close.ts";
 
 /** One job run by a cron trigger. Jobs must be idempotent: a trigger can fire twice or be retried. */
@@ -14,6 +15,12 @@ export const jobsByCron: Record<string, Job[]> = {
       name: "settlement-close",
       run: async (env) => {
         await closeEpoch(env);
+      },
+    },
+    {
+      name: "usage-archive",
+      run: async (env) => {
+        await archiveFinalEpochs(env);
       },
     },
   ],

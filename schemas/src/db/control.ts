@@ -204,6 +204,30 @@ export const settlementEpochs = sqliteTable(
     error: text("error"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /**
+     * When the epoch's usage records were archived to R2 and deleted from the meter databases, with its settled
+     * holds (settler/archive.ts); null while they are still in D1.
+     */
+    archivedAt: integer("archived_at"),
   },
   (t) => [index("settlement_epochs_status").on(t.status)],
+);
+
+/**
+ * What each meter database metered for an archived epoch, per payer and token, summed from its records before they
+ * were deleted: reconciliation (settler/metering.ts) reads these in place of the records.
+ */
+export const archivedMetering = sqliteTable(
+  "archived_metering",
+  {
+    epochId: integer("epoch_id").notNull(),
+    /** The meter database's binding (SETTLEMENT_METER_BINDINGS). */
+    binding: text("binding").notNull(),
+    payer: text("payer").notNull(),
+    token: text("token").notNull(),
+    /** Integer base units of `token` (read with CAST(amount AS TEXT)). */
+    amount: integer("amount").notNull(),
+    records: integer("records").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epochId, t.binding, t.payer, t.token] })],
 );

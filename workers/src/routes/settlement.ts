@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
+import { archiveFinalEpochs } from "../settler/archive.ts";
 import { manifestKey } from "../settler/build.ts";
 import { closeEpoch } from "../settler/close.ts";
 import { meteringTotals } from "../settler/metering.ts";
@@ -13,6 +14,7 @@ import { adminAuth } from "./admin.ts";
 /**
  * `POST /admin/settlement/close`: closes the next epoch now (the cron runs the same).
  * `GET /admin/settlement/metering`: metered totals per epoch, payer and token, for reconciliation.
+ * `POST /admin/settlement/archive`: archives the usage of final epochs past the retention now (the cron runs the same).
  */
 export const settlementAdmin = new Hono<AppEnv>().use(adminAuth);
 
@@ -33,6 +35,13 @@ settlementAdmin.post("/close", async (c) => {
     accounts: m.accruals.length,
     totals: m.totals,
     shortfalls: m.shortfalls,
+  });
+});
+
+settlementAdmin.post("/archive", async (c) => {
+  const archived = await archiveFinalEpochs(c.env);
+  return c.json({
+    data: archived.map((a) => ({ epoch_id: a.epochId, records: a.records, parts: a.parts, holds: a.holds })),
   });
 });
 

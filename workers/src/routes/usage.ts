@@ -58,7 +58,11 @@ export const usage = new Hono<AppEnv>()
       .bind(c.req.param("id"))
       .first<ReceiptRecord & { signature: string; signer: string | null }>();
     if (!row || row.payer !== keyOf(c).payer)
-      throw new AppError("not_found", "No receipt with this id for your account.");
+      throw new AppError(
+        "not_found",
+        "No receipt with this id for your account. Records of settled epochs older than the gateway's usage " +
+          "retention are archived with their receipts under the epoch in R2 (docs/settlement.md).",
+      );
     const receipt = receiptOfRecord(row);
     return c.json({
       object: "usage.receipt",

@@ -3,8 +3,12 @@ import { env } from "cloudflare:workers";
 import { epochLedgerAbi } from "@tributary/schemas/abis";
 import type { Hex } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
+import { type ReceiptRecord, receiptOfRecord } from "../../src/gateway/meter.ts";
+import { receiptText } from "../../src/gateway/receipts.ts";
+import { archiveFinalEpochs } from "../../src/settler/archive.ts";
+import { meteringTotals } from "../../src/settler/metering.ts";
 import type { PayoutsReturnType } from "../../src/settler/payouts.ts";
-import { adminCall, call } from "../gateway/helpers.ts";
+import { adminCall, call, verifyReceipt } from "../gateway/helpers.ts";
 import { expectJson } from "../tasks/helpers.ts";
 import {
   balanceOf,
@@ -17,7 +21,7 @@ import {
   publishTerms,
   token,
 } from "./chain.ts";
-import { annotatorShare, buildWorld, calls, close, FEE, must, type World } from "./world.ts";
+import { annotatorShare, buildWorld, calls, close, FEE, must, settlerEnv, type World } from "./world.ts";
 
 describe("settlement end to end", () => {
   let w: World;
@@ -268,5 +272,83 @@ describe("settlement end to end", () => {
     expect(sum(metering.epochs.filter((e) => e.epoch_id === latest.epoch_id))).toBe(sum(charges));
     expect((await call("/settlement/epochs/999999/manifest")).status).toBe(404);
     expect((await call("/payouts/not-an-address")).status).toBe(400);
+  });
+
+  it("archives the usage of final epochs to R2 and deletes it and its settled holds from D1, exactly", async () => {
+    const archive = (days: string, now: number) =>
+      archiveFinalEpochs({ ...settlerEnv, USAGE_RETENTION_DAYS: days } as typeof settlerEnv, { now });
+    const { ids, cost } = await calls(w, 3);
+    const settled = must(await close());
+    expect(settled.status).toBe("settled");
+    const epochId = settled.epochId;
+    const held = () =>
+      env.DB.prepare("SELECT CAST(held AS TEXT) AS h, CAST(balance AS TEXT) AS b FROM escrow_balances WHERE payer = ?")
+        .bind(w.payer.address)
+        .first<{ h: string; b: string }>();
+    const meteringBefore = await meteringTotals(env);
+
+    // Not final yet (challenge period running): its records stay, whatever the retention (earlier tests' final
+    // epochs may move).
+    expect((await archive("0", Date.now())).some((a) => a.epochId === epochId)).toBe(false);
+    const stillThere = await env.METER_DB.prepare("SELECT count(*) AS n FROM usage_records WHERE epoch_id = ?")
+      .bind(epochId)
+      .first<{ n: number }>();
+    expect(stillThere?.n).toBe(3);
+    await passChallengePeriod();
+    await (await fundedAccount()).send(ledger, epochLedgerAbi, "finalize", []);
+    // A later epoch, settled but not final, stays in D1 and holds back nothing before it.
+    const later = await calls(w, 1);
+    const pending = must(await close());
+    expect(pending.status).toBe("settled");
+    // Within the retention (30 days by default) nothing moves either.
+    expect(await archiveFinalEpochs(settlerEnv)).toEqual([]);
+
+    // Two days on: the final epochs move (today's holds would have stayed: the daily spend limit counts them).
+    const now = Date.now() + 2 * 86_400_000;
+    const heldBefore = await held();
+    const archived = await archive("0", now);
+    const ours = must(archived.find((a) => a.epochId === epochId));
+    expect(ours.records).toBe(3);
+    expect(archived.some((a) => a.epochId === pending.epochId)).toBe(false);
+    const remaining = await env.METER_DB.prepare(
+      `SELECT request_id, epoch_id FROM usage_records WHERE request_id IN (${[...ids, ...later.ids].map(() => "?").join(",")})`,
+    )
+      .bind(...ids, ...later.ids)
+      .all<{ request_id: string; epoch_id: number }>();
+    expect(remaining.results).toEqual([{ request_id: later.ids[0], epoch_id: pending.epochId }]);
+    const { h: heldAfter } = must(await held());
+    expect(heldAfter).toBe(must(heldBefore).h);
+    const holdsLeft = await env.DB.prepare(
+      `SELECT request_id FROM spend_holds WHERE request_id IN (${[...ids, ...later.ids].map(() => "?").join(",")})`,
+    )
+      .bind(...ids, ...later.ids)
+      .all<{ request_id: string }>();
+    expect(holdsLeft.results.map((r) => r.request_id)).toEqual([later.ids[0]]);
+
+    // The archive has every record, and each receipt still verifies against its stored signature.
+    const listed = await env.BUCKET.list({ prefix: `settlement/epochs/${epochId}/usage/METER_DB/` });
+    expect(listed.objects).toHaveLength(ours.parts);
+    const lines: (ReceiptRecord & { signature: string; signer: string; cost: string })[] = [];
+    for (const o of listed.objects) {
+      const text = await must(await env.BUCKET.get(o.key)).text();
+      for (const line of text.trim().split("\n")) lines.push(JSON.parse(line));
+    }
+    const mine = lines.filter((l) => ids.includes(l.request_id));
+    expect(mine).toHaveLength(3);
+    expect(mine.reduce((sum, l) => sum + BigInt(l.cost), 0n)).toBe(cost);
+    for (const l of mine) {
+      expect(await verifyReceipt(l.signer, receiptText(receiptOfRecord(l)), l.signature)).toBe(true);
+    }
+
+    // Reconciliation sees the same totals as before, now from the stored ones.
+    const meteringAfter = await meteringTotals(env);
+    const ofEpoch = (t: typeof meteringBefore, id: number) =>
+      t.epochs.filter((e) => e.epoch_id === id).sort((a, b) => a.payer.localeCompare(b.payer));
+    expect(ofEpoch(meteringAfter, epochId)).toEqual(ofEpoch(meteringBefore, epochId));
+    expect(ofEpoch(meteringAfter, epochId).reduce((sum, e) => sum + BigInt(e.amount), 0n)).toBe(
+      BigInt(must(settled.manifest.charges.find((c) => c.payer === w.payer.address)).amount),
+    );
+    // A second run has nothing left to do.
+    expect(await archive("0", now)).toEqual([]);
   });
 });

@@ -1,0 +1,160 @@
+// Usage retention: the records of epochs that are final on-chain move from the meter databases to R2, and the holds
+// they settled leave the control database, so D1 (10 GB per database) holds only recent usage.
+import { epochLedgerAbi } from "@tributary/schemas/abis";
+import { chainClient, chainConfig } from "../chain/config.ts";
+import { AppError } from "../errors.ts";
+import { utcDay } from "../gateway/spend.ts";
+import { type MeterDb, meterDatabases } from "./meters.ts";
+import type { SettlerEnv } from "./settings.ts";
+
+/** The ledger's EpochStatus.Final: no veto can refund the epoch any more. */
+const FINAL = 3;
+/** Records per R2 part (one NDJSON object) and per delete. */
+const PART_RECORDS = 1000;
+/** Bound parameters per DELETE stay under D1's 100. */
+const IDS_PER_STATEMENT = 90;
+/** Settled holds deleted per statement. */
+const HOLDS_PER_STATEMENT = 500;
+
+/** R2 key of one part of an epoch's archived records: named by its first request id, so a rerun rewrites it. */
+export const archiveKey = (epochId: number, binding: string, firstRequestId: string) =>
+  `settlement/epochs/${epochId}/usage/${binding}/${firstRequestId}.ndjson`;
+
+export type ArchiveOptions = { now?: number };
+
+export type ArchivedEpoch = { epochId: number; records: number; parts: number; holds: number };
+
+/** Days of usage kept in D1 (`USAGE_RETENTION_DAYS`); null: nothing is archived. */
+export function retentionMs(env: { USAGE_RETENTION_DAYS?: string }): number | null {
+  const value = env.USAGE_RETENTION_DAYS;
+  if (value === undefined || value === "") return null;
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 0 || days > 36_500) {
+    throw new AppError("unavailable", "The variable USAGE_RETENTION_DAYS must be a whole number of days, 0 to 36500.");
+  }
+  return days * 86_400_000;
+}
+
+type SettledEpoch = { epoch_id: number; watermark: number; updated_at: number };
+
+/**
+ * Archives settled epochs in order, oldest first, while each is final on the ledger and its watermark is older than
+ * the retention. Per epoch and meter database: its totals per payer and token are stored first (reconciliation reads
+ * them from then on), then its records go to R2 as NDJSON parts of PART_RECORDS, each part deleted from D1 once it is
+ * stored. Then the holds that epochs up to this one settled are deleted, except today's, which the daily spend limits
+ * still count (they go with a later run). Every step is idempotent, so a run cut short is finished by the next.
+ */
+export async function archiveFinalEpochs(env: SettlerEnv, options: ArchiveOptions = {}): Promise<ArchivedEpoch[]> {
+  const retention = retentionMs(env);
+  if (retention === null) return [];
+  const now = options.now ?? Date.now();
+  const config = chainConfig(env);
+  const client = chainClient(config);
+  const meters = meterDatabases(env as unknown as Record<string, unknown>);
+  const { results } = await env.DB.prepare(
+    `SELECT epoch_id, watermark, updated_at FROM settlement_epochs
+     WHERE status = 'settled' AND archived_at IS NULL AND watermark <= ? ORDER BY epoch_id`,
+  )
+    .bind(now - retention)
+    .all<SettledEpoch>();
+  const archived: ArchivedEpoch[] = [];
+  for (const epoch of results) {
+    const onChain = await client.readContract({
+      address: config.contracts.epochLedger,
+      abi: epochLedgerAbi,
+      functionName: "epochOf",
+      args: [BigInt(epoch.epoch_id)],
+    });
+    // Epochs become final in order: one that is not final yet holds back every later one.
+    if (onChain.status !== FINAL) break;
+    let records = 0;
+    let parts = 0;
+    for (const meter of meters) {
+      const moved = await archiveRecords(env, meter, epoch.epoch_id);
+      records += moved.records;
+      parts += moved.parts;
+    }
+    // Holds settled up to this epoch's settlement (settler/record.ts settles them before the epoch row says
+    // `settled`); a vetoed epoch's holds were unsettled again, so none of them is taken.
+    const holds = await deleteSettledHolds(env.DB, epoch.updated_at, utcDay(now));
+    await env.DB.prepare("UPDATE settlement_epochs SET archived_at = ? WHERE epoch_id = ? AND archived_at IS NULL")
+      .bind(now, epoch.epoch_id)
+      .run();
+    archived.push({ epochId: epoch.epoch_id, records, parts, holds });
+  }
+  return archived;
+}
+
+type RecordRow = Record<string, unknown> & { request_id: string };
+
+async function archiveRecords(env: SettlerEnv, { binding, db }: MeterDb, epochId: number) {
+  // The totals first, in one statement, before any record is deleted; kept as they were if a run already stored them.
+  const { results: totals } = await db
+    .prepare(
+      `SELECT payer, token, CAST(SUM(cost) AS TEXT) AS amount, COUNT(*) AS records FROM usage_records
+       WHERE epoch_id = ? GROUP BY payer, token`,
+    )
+    .bind(epochId)
+    .all<{ payer: string; token: string; amount: string; records: number }>();
+  const stored = await env.DB.prepare("SELECT 1 AS n FROM archived_metering WHERE epoch_id = ? AND binding = ? LIMIT 1")
+    .bind(epochId, binding)
+    .first();
+  if (!stored && totals.length > 0) {
+    await env.DB.batch(
+      totals.map((t) =>
+        env.DB.prepare(
+          `INSERT INTO archived_metering (epoch_id, binding, payer, token, amount, records)
+           VALUES (?, ?, ?, ?, CAST(? AS INTEGER), ?) ON CONFLICT DO NOTHING`,
+        ).bind(epochId, binding, t.payer, t.token, t.amount, t.records),
+      ),
+    );
+  }
+  let records = 0;
+  let parts = 0;
+  for (;;) {
+    const { results: page } = await db
+      .prepare(
+        `SELECT *, CAST(cost AS TEXT) AS cost, CAST(reserved AS TEXT) AS reserved FROM usage_records
+         WHERE epoch_id = ? ORDER BY request_id LIMIT ?`,
+      )
+      .bind(epochId, PART_RECORDS)
+      .all<RecordRow>();
+    const first = page[0];
+    if (!first) break;
+    await env.BUCKET.put(
+      archiveKey(epochId, binding, first.request_id),
+      `${page.map((r) => JSON.stringify(r)).join("\n")}\n`,
+      { httpMetadata: { contentType: "application/x-ndjson" } },
+    );
+    const ids = page.map((r) => r.request_id);
+    const deletes: D1PreparedStatement[] = [];
+    for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+      const chunk = ids.slice(i, i + IDS_PER_STATEMENT);
+      deletes.push(
+        db
+          .prepare(`DELETE FROM usage_records WHERE epoch_id = ? AND request_id IN (${chunk.map(() => "?").join(",")})`)
+          .bind(epochId, ...chunk),
+      );
+    }
+    await db.batch(deletes);
+    records += page.length;
+    parts++;
+  }
+  return { records, parts };
+}
+
+/** Deletes holds settled at or before `settledBy` of days before `today`; returns how many. */
+async function deleteSettledHolds(db: D1Database, settledBy: number, today: string): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const result = await db
+      .prepare(
+        `DELETE FROM spend_holds WHERE rowid IN (SELECT rowid FROM spend_holds
+         WHERE settled_at IS NOT NULL AND settled_at <= ? AND day < ? LIMIT ?)`,
+      )
+      .bind(settledBy, today, HOLDS_PER_STATEMENT)
+      .run();
+    deleted += result.meta.changes;
+    if (result.meta.changes < HOLDS_PER_STATEMENT) return deleted;
+  }
+}
