@@ -15,6 +15,11 @@ const PART_RECORDS = 1000;
 const IDS_PER_STATEMENT = 90;
 /** Settled holds deleted per statement. */
 const HOLDS_PER_STATEMENT = 500;
+/**
+ * A run starts no further epoch once it has archived this many records, so one cron invocation stays well inside a
+ * Worker's CPU and memory limits however large a backlog is (the next runs take the rest, oldest first).
+ */
+const MAX_RECORDS_PER_RUN = 200_000;
 
 /** R2 key of one part of an epoch's archived records: named by its first request id, so a rerun rewrites it. */
 export const archiveKey = (epochId: number, binding: string, firstRequestId: string) =>
@@ -58,7 +63,9 @@ export async function archiveFinalEpochs(env: SettlerEnv, options: ArchiveOption
     .bind(now - retention)
     .all<SettledEpoch>();
   const archived: ArchivedEpoch[] = [];
+  let total = 0;
   for (const epoch of results) {
+    if (total >= MAX_RECORDS_PER_RUN) break;
     const onChain = await client.readContract({
       address: config.contracts.epochLedger,
       abi: epochLedgerAbi,
@@ -81,6 +88,7 @@ export async function archiveFinalEpochs(env: SettlerEnv, options: ArchiveOption
       .bind(now, epoch.epoch_id)
       .run();
     archived.push({ epochId: epoch.epoch_id, records, parts, holds });
+    total += records;
   }
   return archived;
 }
