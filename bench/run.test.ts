@@ -145,6 +145,8 @@ describe("the gateway bench's state folder", () => {
   it("is in memory where /dev/shm is, on disk in the temp folder otherwise, and BENCH_STATE_DIR wins", async () => {
     const { stateDirectory } = await import("./gateway/stack.ts");
     expect(stateDirectory({ BENCH_STATE_DIR: dir })).toEqual({ parent: dir, storage: "disk" });
+    // Set but empty counts as unset (a shell's `BENCH_STATE_DIR= npm run bench`).
+    expect(stateDirectory({ BENCH_STATE_DIR: "" })).toEqual(stateDirectory({}));
     const shm = stateDirectory({});
     if (shm.parent === "/dev/shm") expect(shm.storage).toBe("memory");
     else expect(shm).toEqual({ parent: tmpdir(), storage: "disk" });

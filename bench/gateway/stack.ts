@@ -77,7 +77,7 @@ export type StateDirectory = { parent: string; storage: "memory" | "disk" };
  * On disk, a call answered while the previous call's metering batch committed waited for those syncs (docs/benchmarks.md).
  */
 export function stateDirectory(env: NodeJS.ProcessEnv = process.env): StateDirectory {
-  const configured = env.BENCH_STATE_DIR;
+  const configured = env.BENCH_STATE_DIR || undefined;
   const parent = configured ?? (inMemory("/dev/shm") ? "/dev/shm" : tmpdir());
   return { parent, storage: inMemory(parent) ? "memory" : "disk" };
 }
