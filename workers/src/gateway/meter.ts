@@ -68,10 +68,9 @@ export function chargeOf(m: Metered, o: Outcome): bigint {
   return cost < m.reserved ? cost : m.reserved;
 }
 
-/** The receipt payload of an outcome. */
-export function receiptPayload(m: Metered, o: Outcome, cost: bigint, now: number): ReceiptPayload {
+/** The columns of an outcome's usage record that its receipt attests, as they are stored. */
+function receiptRecordOf(m: Metered, o: Outcome, cost: bigint, now: number): ReceiptRecord {
   return {
-    v: 1,
     request_id: m.requestId,
     region: m.region,
     payer: m.key.payer,
@@ -84,10 +83,18 @@ export function receiptPayload(m: Metered, o: Outcome, cost: bigint, now: number
     input_tokens: o.inputTokens,
     output_tokens: o.outputTokens,
     cost: cost.toString(),
-    estimated: o.estimated,
+    estimated: o.estimated ? 1 : 0,
     status: o.status,
-    created_at: new Date(now).toISOString(),
+    created_at: now,
   };
+}
+
+/**
+ * The receipt payload of an outcome: made from its record's columns by `receiptOfRecord`, the function that rebuilds
+ * a stored record's receipt, so what is signed and what is served later cannot differ.
+ */
+export function receiptPayload(m: Metered, o: Outcome, cost: bigint, now: number): ReceiptPayload {
+  return receiptOfRecord(receiptRecordOf(m, o, cost, now));
 }
 
 /** The receipt payload of a stored usage record: the payload that was signed, field for field. */

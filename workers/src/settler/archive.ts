@@ -4,15 +4,13 @@ import { epochLedgerAbi } from "@tributary/schemas/abis";
 import { chainClient, chainConfig } from "../chain/config.ts";
 import { AppError } from "../errors.ts";
 import { utcDay } from "../gateway/spend.ts";
+import { EPOCH_STATUS } from "./chain-reads.ts";
 import { type MeterDb, meterDatabases } from "./meters.ts";
+import { IDS_PER_STATEMENT } from "./record.ts";
 import type { SettlerEnv } from "./settings.ts";
 
-/** The ledger's EpochStatus.Final: no veto can refund the epoch any more. */
-const FINAL = 3;
 /** Records per R2 part (one NDJSON object) and per delete. */
 const PART_RECORDS = 1000;
-/** Bound parameters per DELETE stay under D1's 100. */
-const IDS_PER_STATEMENT = 90;
 /** Settled holds deleted per statement. */
 const HOLDS_PER_STATEMENT = 500;
 /**
@@ -72,8 +70,9 @@ export async function archiveFinalEpochs(env: SettlerEnv, options: ArchiveOption
       functionName: "epochOf",
       args: [BigInt(epoch.epoch_id)],
     });
-    // Epochs become final in order: one that is not final yet holds back every later one.
-    if (onChain.status !== FINAL) break;
+    // Final: no veto can refund the epoch any more. Epochs become final in order, so one that is not final yet
+    // holds back every later one.
+    if (onChain.status !== EPOCH_STATUS.final) break;
     let records = 0;
     let parts = 0;
     for (const meter of meters) {
@@ -96,26 +95,29 @@ export async function archiveFinalEpochs(env: SettlerEnv, options: ArchiveOption
 type RecordRow = Record<string, unknown> & { request_id: string };
 
 async function archiveRecords(env: SettlerEnv, { binding, db }: MeterDb, epochId: number) {
-  // The totals first, in one statement, before any record is deleted; kept as they were if a run already stored them.
-  const { results: totals } = await db
-    .prepare(
-      `SELECT payer, token, CAST(SUM(cost) AS TEXT) AS amount, COUNT(*) AS records FROM usage_records
-       WHERE epoch_id = ? GROUP BY payer, token`,
-    )
-    .bind(epochId)
-    .all<{ payer: string; token: string; amount: string; records: number }>();
+  // The totals first, in one batch, before any record is deleted; a run cut short already stored them, from every
+  // record, so they are never summed again from what is left.
   const stored = await env.DB.prepare("SELECT 1 AS n FROM archived_metering WHERE epoch_id = ? AND binding = ? LIMIT 1")
     .bind(epochId, binding)
     .first();
-  if (!stored && totals.length > 0) {
-    await env.DB.batch(
-      totals.map((t) =>
-        env.DB.prepare(
-          `INSERT INTO archived_metering (epoch_id, binding, payer, token, amount, records)
-           VALUES (?, ?, ?, ?, CAST(? AS INTEGER), ?) ON CONFLICT DO NOTHING`,
-        ).bind(epochId, binding, t.payer, t.token, t.amount, t.records),
-      ),
-    );
+  if (!stored) {
+    const { results: totals } = await db
+      .prepare(
+        `SELECT payer, token, CAST(SUM(cost) AS TEXT) AS amount, COUNT(*) AS records FROM usage_records
+         WHERE epoch_id = ? GROUP BY payer, token`,
+      )
+      .bind(epochId)
+      .all<{ payer: string; token: string; amount: string; records: number }>();
+    if (totals.length > 0) {
+      await env.DB.batch(
+        totals.map((t) =>
+          env.DB.prepare(
+            `INSERT INTO archived_metering (epoch_id, binding, payer, token, amount, records)
+             VALUES (?, ?, ?, ?, CAST(? AS INTEGER), ?) ON CONFLICT DO NOTHING`,
+          ).bind(epochId, binding, t.payer, t.token, t.amount, t.records),
+        ),
+      );
+    }
   }
   let records = 0;
   let parts = 0;

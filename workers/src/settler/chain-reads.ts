@@ -7,6 +7,9 @@ import type { LicenseFee, ManifestAsset, SplitInfo } from "./manifest.ts";
 
 type Hex = `0x${string}`;
 
+/** The ledger's `EpochStatus` values (contracts/src/base/Settlement.sol) that the settler acts on. */
+export const EPOCH_STATUS = { vetoed: 2, final: 3 } as const;
+
 export class UnresolvableAsset extends Error {
   override readonly name = "UnresolvableAsset";
   readonly assetId: Hex;

@@ -5,7 +5,7 @@ import { escrowStatement } from "../gateway/catalog.ts";
 import type { Manifest } from "./manifest.ts";
 
 /** Bound parameters per statement stay far under D1's 100. */
-const IDS_PER_STATEMENT = 90;
+export const IDS_PER_STATEMENT = 90;
 const STATEMENTS_PER_BATCH = 50;
 
 /**

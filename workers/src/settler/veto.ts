@@ -3,10 +3,9 @@ import { epochLedgerAbi } from "@tributary/schemas/abis";
 import type { Address, PublicClient } from "viem";
 import { UsageAggregate } from "./aggregate.ts";
 import { readManifest } from "./build.ts";
+import { EPOCH_STATUS } from "./chain-reads.ts";
 import { type MeterDb, scanRecords } from "./meters.ts";
 import { refreshBalances, setHoldsSettled } from "./record.ts";
-
-const VETOED = 2;
 
 /**
  * Finds settled epochs the guardian vetoed (the chain refunded their charges and fees) and reopens their
@@ -35,7 +34,7 @@ export async function reopenVetoed(
       functionName: "epochOf",
       args: [BigInt(epochId)],
     });
-    if (epoch.status !== VETOED) continue;
+    if (epoch.status !== EPOCH_STATUS.vetoed) continue;
     const aggregate = new UsageAggregate();
     await scanRecords(meters, epochId, aggregate);
     const ids = [...aggregate.groups.values()].flatMap((g) => g.ids);
