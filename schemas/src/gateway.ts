@@ -42,6 +42,12 @@ export const usageQuerySchema = z.object({
   to: z.iso.datetime().optional(),
   group_by: z.enum(["day", "model"]).optional(),
   limit: z.coerce.number().int().positive().max(1000).default(100),
+  page: z
+    .string()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe("An opaque cursor for the next page: the `next_page` of the previous response with the same group_by."),
 });
 
 export const modelUpsertSchema = z.object({

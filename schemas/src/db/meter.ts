@@ -1,5 +1,7 @@
-// D1 tables of a regional meter database (binding METER_DB): one usage record per gateway request.
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+// D1 tables of a regional meter database (binding METER_DB): one usage record per gateway request, and the daily
+// rollups of records archived to R2.
+import { sql } from "drizzle-orm";
+import { check, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
  * Exactly one row per metered request, keyed by request id. `cost` is integer base units of `token`
@@ -45,5 +47,33 @@ export const usageRecords = sqliteTable(
   (t) => [
     index("usage_records_payer_created").on(t.payer, t.createdAt),
     index("usage_records_epoch_created").on(t.epochId, t.createdAt),
+  ],
+);
+
+/**
+ * The usage records that left D1 for R2 (settler/archive.ts), summed per payer, UTC day of `created_at`, model and
+ * token, so `GET /v1/usage?group_by=day|model` still counts them. A record is added here in the same batch that
+ * deletes it from `usage_records`: it is counted in exactly one of the two tables. `cost` is integer base units of
+ * `token` (read with CAST(cost AS TEXT)); `estimated` counts the records whose tokens were estimated.
+ */
+export const usageDaily = sqliteTable(
+  "usage_daily",
+  {
+    payer: text("payer").notNull(),
+    /** YYYY-MM-DD, the UTC day of the records' `created_at`. */
+    day: text("day").notNull(),
+    model: text("model").notNull(),
+    token: text("token").notNull(),
+    requests: integer("requests").notNull(),
+    inputTokens: integer("input_tokens").notNull(),
+    outputTokens: integer("output_tokens").notNull(),
+    cost: integer("cost").notNull(),
+    estimated: integer("estimated").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.payer, t.day, t.model, t.token] }),
+    // SQLite turns an integer sum that overflows 64 bits into a REAL without a word: an upsert adding to `cost` must
+    // fail (and with it the delete in its batch) rather than round money.
+    check("usage_daily_cost_integer", sql`typeof(${t.cost}) = 'integer'`),
   ],
 );

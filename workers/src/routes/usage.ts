@@ -1,4 +1,5 @@
-// The payer's own usage under /v1/usage: records or groups by day/model, signed receipts, the receipt signer, escrow.
+// The payer's own usage under /v1/usage: records or groups by day/model in pages, signed receipts, the receipt signer,
+// escrow.
 import { usageQuerySchema } from "@tributary/schemas/gateway";
 import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
@@ -8,35 +9,14 @@ import { escrowStatus } from "../gateway/catalog.ts";
 import type { ApiKey } from "../gateway/keys.ts";
 import { RECEIPT_COLUMNS, type ReceiptRecord, receiptOfRecord } from "../gateway/meter.ts";
 import { previousSigners, RECEIPT_SCHEME, receiptText, signerOf } from "../gateway/receipts.ts";
+import { archivedBefore, listGroups, listRecords } from "../gateway/usage.ts";
 import { validate } from "../validate.ts";
-
-type RecordRow = {
-  request_id: string;
-  key_id: string;
-  model: string;
-  endpoint: string;
-  stream: number;
-  input_tokens: number;
-  output_tokens: number;
-  cost: string;
-  token: string;
-  status: string;
-  estimated: number;
-  latency_ms: number;
-  region: string;
-  created_at: number;
-};
 
 const keyOf = (c: { get: (k: "apiKey") => ApiKey | undefined }) => {
   const key = c.get("apiKey");
   if (!key) throw new AppError("invalid_api_key", "You didn't provide an API key.");
   return key;
 };
-
-const GROUPS = {
-  day: "strftime('%Y-%m-%d', created_at / 1000, 'unixepoch')",
-  model: "model",
-} as const;
 
 export const usage = new Hono<AppEnv>()
   .get("/usage/signer", (c) => {
@@ -77,44 +57,43 @@ export const usage = new Hono<AppEnv>()
   .get("/usage", apiKeyAuth, validate("query", usageQuerySchema), async (c) => {
     const q = c.req.valid("query");
     const payer = keyOf(c).payer;
-    const from = q.from ? Date.parse(q.from) : 0;
-    const to = q.to ? Date.parse(q.to) : Number.MAX_SAFE_INTEGER;
+    const window = { from: q.from ? Date.parse(q.from) : 0, to: q.to ? Date.parse(q.to) : null };
     if (q.group_by) {
-      const group = GROUPS[q.group_by];
-      const { results } = await c.env.METER_DB.prepare(
-        `SELECT ${group} AS grp, token, count(*) AS requests, sum(input_tokens) AS input_tokens,
-           sum(output_tokens) AS output_tokens, CAST(sum(cost) AS TEXT) AS cost, sum(estimated) AS estimated
-         FROM usage_records WHERE payer = ? AND created_at >= ? AND created_at < ?
-         GROUP BY grp, token ORDER BY grp LIMIT ?`,
-      )
-        .bind(payer, from, to, q.limit)
-        .all<{
-          grp: string;
-          token: string;
-          requests: number;
-          input_tokens: number;
-          output_tokens: number;
-          cost: string;
-          estimated: number;
-        }>();
-      const data = results.map(({ grp, ...rest }) => ({ object: "usage.group", [q.group_by as string]: grp, ...rest }));
-      return c.json({ object: "list", group_by: q.group_by, region: c.env.REGION, data });
+      const groups = await listGroups(c.env.METER_DB, payer, q.group_by, window, q.limit, q.page);
+      const data = groups.data.map(({ grp, ...rest }) => ({
+        object: "usage.group",
+        [q.group_by as string]: grp,
+        ...rest,
+      }));
+      return c.json({
+        object: "list",
+        group_by: q.group_by,
+        region: c.env.REGION,
+        data,
+        has_more: groups.has_more,
+        next_page: groups.next_page,
+      });
     }
-    const { results } = await c.env.METER_DB.prepare(
-      `SELECT request_id, key_id, model, endpoint, stream, input_tokens, output_tokens, CAST(cost AS TEXT) AS cost, token,
-         status, estimated, latency_ms, region, created_at
-       FROM usage_records WHERE payer = ? AND created_at >= ? AND created_at < ? ORDER BY created_at DESC LIMIT ?`,
-    )
-      .bind(payer, from, to, q.limit)
-      .all<RecordRow>();
-    const data = results.map((r) => ({
+    const [records, archived] = await Promise.all([
+      listRecords(c.env.METER_DB, payer, window, q.limit, q.page),
+      archivedBefore(c.env.DB),
+    ]);
+    const data = records.data.map((r) => ({
       object: "usage.record",
       ...r,
       stream: r.stream === 1,
       estimated: r.estimated === 1,
       created_at: new Date(r.created_at).toISOString(),
     }));
-    return c.json({ object: "list", region: c.env.REGION, data });
+    return c.json({
+      object: "list",
+      region: c.env.REGION,
+      data,
+      has_more: records.has_more,
+      next_page: records.next_page,
+      // Records created before this instant may be in R2 only (docs/settlement.md, "Usage retention").
+      archived_before: archived === null ? null : new Date(archived).toISOString(),
+    });
   })
   .get("/escrow", apiKeyAuth, async (c) =>
     c.json({ object: "escrow", payer: keyOf(c).payer, data: await escrowStatus(c.env.DB, keyOf(c).payer) }),

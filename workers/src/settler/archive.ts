@@ -1,9 +1,11 @@
-// Usage retention: the records of epochs that are final on-chain move from the meter databases to R2, and the holds
-// they settled leave the control database, so D1 (10 GB per database) holds only recent usage.
+// Usage retention: the records of epochs that are final on-chain move from the meter databases to R2, leaving their
+// daily rollups behind, and the holds they settled leave the control database, so D1 (10 GB per database) holds only
+// recent usage.
 import { epochLedgerAbi } from "@tributary/schemas/abis";
 import { chainClient, chainConfig } from "../chain/config.ts";
 import { AppError } from "../errors.ts";
 import { utcDay } from "../gateway/spend.ts";
+import { RECORD_DAY_SQL } from "../gateway/usage.ts";
 import { EPOCH_STATUS } from "./chain-reads.ts";
 import { type MeterDb, meterDatabases } from "./meters.ts";
 import { IDS_PER_STATEMENT } from "./record.ts";
@@ -18,6 +20,19 @@ const HOLDS_PER_STATEMENT = 500;
  * Worker's CPU and memory limits however large a backlog is (the next runs take the rest, oldest first).
  */
 const MAX_RECORDS_PER_RUN = 200_000;
+
+/**
+ * Adds the records matched by `where` to their daily rollups (`usage_daily`, which `GET /v1/usage` reads beside the
+ * live records). An overflowing `cost` fails the table's CHECK, and with it the batch, instead of turning into a REAL.
+ */
+const rollupSql = (where: string) =>
+  `INSERT INTO usage_daily (payer, day, model, token, requests, input_tokens, output_tokens, cost, estimated)
+   SELECT payer, ${RECORD_DAY_SQL}, model, token, count(*), sum(input_tokens), sum(output_tokens), sum(cost),
+     sum(estimated)
+   FROM usage_records WHERE ${where} GROUP BY 1, 2, 3, 4
+   ON CONFLICT (payer, day, model, token) DO UPDATE SET requests = requests + excluded.requests,
+     input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+     cost = cost + excluded.cost, estimated = estimated + excluded.estimated`;
 
 /** R2 key of one part of an epoch's archived records: named by its first request id, so a rerun rewrites it. */
 export const archiveKey = (epochId: number, binding: string, firstRequestId: string) =>
@@ -44,8 +59,9 @@ type SettledEpoch = { epoch_id: number; watermark: number; updated_at: number };
  * Archives settled epochs in order, oldest first, while each is final on the ledger and its watermark is older than
  * the retention. Per epoch and meter database: its totals per payer and token are stored first (reconciliation reads
  * them from then on), then its records go to R2 as NDJSON parts of PART_RECORDS, each part deleted from D1 once it is
- * stored. Then the holds that epochs up to this one settled are deleted, except today's, which the daily spend limits
- * still count (they go with a later run). Every step is idempotent, so a run cut short is finished by the next.
+ * stored, in the transaction that adds it to the meter database's daily rollups (`GET /v1/usage` groups). Then the
+ * holds that epochs up to this one settled are deleted, except today's, which the daily spend limits still count
+ * (they go with a later run). Every step is idempotent, so a run cut short is finished by the next.
  */
 export async function archiveFinalEpochs(env: SettlerEnv, options: ArchiveOptions = {}): Promise<ArchivedEpoch[]> {
   const retention = retentionMs(env);
@@ -137,16 +153,18 @@ async function archiveRecords(env: SettlerEnv, { binding, db }: MeterDb, epochId
       { httpMetadata: { contentType: "application/x-ndjson" } },
     );
     const ids = page.map((r) => r.request_id);
-    const deletes: D1PreparedStatement[] = [];
+    const statements: D1PreparedStatement[] = [];
     for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
       const chunk = ids.slice(i, i + IDS_PER_STATEMENT);
-      deletes.push(
-        db
-          .prepare(`DELETE FROM usage_records WHERE epoch_id = ? AND request_id IN (${chunk.map(() => "?").join(",")})`)
-          .bind(epochId, ...chunk),
+      const inChunk = `epoch_id = ? AND request_id IN (${chunk.map(() => "?").join(",")})`;
+      statements.push(
+        db.prepare(rollupSql(inChunk)).bind(epochId, ...chunk),
+        db.prepare(`DELETE FROM usage_records WHERE ${inChunk}`).bind(epochId, ...chunk),
       );
     }
-    await db.batch(deletes);
+    // One batch is one transaction: a record leaves `usage_records` exactly when it is added to its rollup, so a run
+    // cut short anywhere has counted each record once, live or rolled up, and the rerun takes the rest.
+    await db.batch(statements);
     records += page.length;
     parts++;
   }

@@ -5,6 +5,7 @@ import type { Hex } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type ReceiptRecord, receiptOfRecord } from "../../src/gateway/meter.ts";
 import { receiptText } from "../../src/gateway/receipts.ts";
+import { RECORD_DAY_SQL } from "../../src/gateway/usage.ts";
 import { archiveFinalEpochs } from "../../src/settler/archive.ts";
 import { meteringTotals } from "../../src/settler/metering.ts";
 import type { PayoutsReturnType } from "../../src/settler/payouts.ts";
@@ -286,6 +287,29 @@ describe("settlement end to end", () => {
         .bind(w.payer.address)
         .first<{ h: string; b: string }>();
     const meteringBefore = await meteringTotals(env);
+    const settledWatermark = must(
+      await env.DB.prepare("SELECT watermark FROM settlement_epochs WHERE epoch_id = ?")
+        .bind(epochId)
+        .first<{ watermark: number }>(),
+    ).watermark;
+    type Groups = { data: { day?: string; model?: string; token: string; requests: number; cost: string }[] };
+    type Records = { data: { request_id: string }[]; archived_before: string | null };
+    const usage = async <T>(query: string) => expectJson<T>(await call(`/v1/usage${query}`, { key: w.apiKey }), 200);
+    const usageView = async () => ({
+      day: (await usage<Groups>("?group_by=day")).data,
+      model: (await usage<Groups>("?group_by=model")).data,
+      list: await usage<Records>("?limit=1000"),
+    });
+    // The payer's records still in D1, and those counted in the daily rollups.
+    const counted = async () => {
+      const [live, rolled] = await env.METER_DB.batch<{ n: number }>([
+        env.METER_DB.prepare("SELECT count(*) AS n FROM usage_records WHERE payer = ?").bind(w.payer.address),
+        env.METER_DB.prepare("SELECT coalesce(sum(requests), 0) AS n FROM usage_daily WHERE payer = ?").bind(
+          w.payer.address,
+        ),
+      ]);
+      return { live: must(live?.results[0]).n, rolled: must(rolled?.results[0]).n };
+    };
 
     // Not final yet (challenge period running): its records stay, whatever the retention (earlier tests' final
     // epochs may move).
@@ -306,6 +330,52 @@ describe("settlement end to end", () => {
     // Two days on: the final epochs move (today's holds would have stayed: the daily spend limit counts them).
     const now = Date.now() + 2 * 86_400_000;
     const heldBefore = await held();
+    const usageBefore = await usageView();
+    const countedBefore = await counted();
+    expect(usageBefore.list.archived_before).not.toBe(new Date(settledWatermark).toISOString());
+
+    // The final epochs before ours move first (with a clock just before our watermark).
+    await archive("0", settledWatermark - 1);
+    const countedEarlier = await counted();
+    expect(countedEarlier.live + countedEarlier.rolled).toBe(countedBefore.live + countedBefore.rolled);
+    // Then a run cut short: the rollups our records go to are poisoned at 2^63 - 1, so adding them overflows, and the
+    // batch that would delete them fails as a whole. Nothing is counted twice or lost, and the next run takes them.
+    const ourKeys = `(payer, day, model, token) IN (SELECT DISTINCT payer, ${RECORD_DAY_SQL}, model, token
+      FROM usage_records WHERE epoch_id = ?)`;
+    type Rollup = { payer: string; day: string; model: string; token: string; cost: string } & Record<string, unknown>;
+    const { results: saved } = await env.METER_DB.prepare(
+      `SELECT payer, day, model, token, requests, input_tokens, output_tokens, CAST(cost AS TEXT) AS cost, estimated
+       FROM usage_daily WHERE ${ourKeys}`,
+    )
+      .bind(epochId)
+      .all<Rollup>();
+    await env.METER_DB.prepare(
+      `INSERT INTO usage_daily (payer, day, model, token, requests, input_tokens, output_tokens, cost, estimated)
+       SELECT DISTINCT payer, ${RECORD_DAY_SQL}, model, token, 0, 0, 0, 9223372036854775807, 0
+       FROM usage_records WHERE epoch_id = ? ON CONFLICT (payer, day, model, token) DO UPDATE SET cost = excluded.cost`,
+    )
+      .bind(epochId)
+      .run();
+    await expect(archive("0", now)).rejects.toThrow(/CHECK constraint failed/);
+    expect(await counted()).toEqual(countedEarlier);
+    const stillLive = await env.METER_DB.prepare("SELECT count(*) AS n FROM usage_records WHERE epoch_id = ?")
+      .bind(epochId)
+      .first<{ n: number }>();
+    expect(stillLive?.n).toBe(3);
+    await env.METER_DB.batch([
+      env.METER_DB.prepare(`DELETE FROM usage_daily WHERE ${ourKeys}`).bind(epochId),
+      ...saved.map((r) =>
+        env.METER_DB.prepare(
+          `INSERT INTO usage_daily (payer, day, model, token, requests, input_tokens, output_tokens, cost, estimated)
+           VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS INTEGER), ?)`,
+        ).bind(r.payer, r.day, r.model, r.token, r.requests, r.input_tokens, r.output_tokens, r.cost, r.estimated),
+      ),
+    ]);
+    const afterFailure = await usageView();
+    expect([afterFailure.day, afterFailure.model]).toEqual([usageBefore.day, usageBefore.model]);
+    // Our epoch's totals were stored before its first delete was tried: from then on its records may be gone.
+    expect(afterFailure.list.archived_before).toBe(new Date(settledWatermark).toISOString());
+
     const archived = await archive("0", now);
     const ours = must(archived.find((a) => a.epochId === epochId));
     expect(ours.records).toBe(3);
@@ -348,7 +418,24 @@ describe("settlement end to end", () => {
     expect(ofEpoch(meteringAfter, epochId).reduce((sum, e) => sum + BigInt(e.amount), 0n)).toBe(
       BigInt(must(settled.manifest.charges.find((c) => c.payer === w.payer.address)).amount),
     );
-    // A second run has nothing left to do.
+    // The payer's usage by day and by model is the same, now partly from the rollups the archive left: each record
+    // moved from the live table to its rollup, none counted twice or lost.
+    const usageAfter = await usageView();
+    expect(usageAfter.day).toEqual(usageBefore.day);
+    expect(usageAfter.model).toEqual(usageBefore.model);
+    expect(usageAfter.model.find((g) => g.model === w.modelName)?.requests).toBeGreaterThanOrEqual(4);
+    const countedAfter = await counted();
+    expect(countedAfter.live + countedAfter.rolled).toBe(countedBefore.live + countedBefore.rolled);
+    expect(countedAfter.rolled - countedBefore.rolled).toBeGreaterThanOrEqual(ids.length);
+    // The record list no longer has them, and says where D1's history may end: the newest archived watermark.
+    const live = usageAfter.list.data.map((r) => r.request_id);
+    expect(live).toContain(later.ids[0]);
+    expect(live.filter((id) => ids.includes(id))).toEqual([]);
+    expect(usageAfter.list.archived_before).toBe(new Date(settledWatermark).toISOString());
+
+    // A second run has nothing left to do, and changes nothing.
     expect(await archive("0", now)).toEqual([]);
+    expect(await usageView()).toEqual(usageAfter);
+    expect(await counted()).toEqual(countedAfter);
   });
 });
