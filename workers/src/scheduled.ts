@@ -2,6 +2,7 @@
 import { syncChain } from "./chain/sync.ts";
 import type { AppEnv } from "./env.ts";
 import { AppError } from "./errors.ts";
+import { pruneGateway } from "./gateway/prune.ts";
 import { archiveFinalEpochs } from "./settler/archive.ts";
 import { closeEpoch } from "./settler/close.ts";
 
@@ -21,6 +22,13 @@ export const jobsByCron: Record<string, Job[]> = {
       name: "usage-archive",
       run: async (env) => {
         await archiveFinalEpochs(env);
+      },
+    },
+    {
+      // Expired leases' escrow back to their payers; released leases, sessions and rate windows out of the control DB.
+      name: "gateway-prune",
+      run: async (env) => {
+        await pruneGateway(env.DB);
       },
     },
   ],

@@ -118,7 +118,8 @@ export const escrowBalances = sqliteTable(
  * A row in state `leased` is an isolate's escrow lease (gateway/lease.ts): a slice of a key's spendable escrow that
  * the isolate admits requests against in memory. Its `reserved` is everything ever granted into it, its `amount`
  * what is still held (granted minus the charges written as their own rows); it is `released` (amount 0) when its
- * isolate retires it, or by the next grant for its payer once `expires_at` has passed.
+ * isolate retires it, or by the next grant for its payer or the hourly housekeeping (gateway/prune.ts) once
+ * `expires_at` has passed. The housekeeping deletes released leases once their day is over.
  */
 export const spendHolds = sqliteTable(
   "spend_holds",
@@ -152,7 +153,7 @@ export const chainSync = sqliteTable("chain_sync", {
   updatedAt: integer("updated_at").notNull(),
 });
 
-/** Fixed one-minute windows counting requests and tokens per key, for rpm/tpm limits. */
+/** Fixed one-minute windows counting requests and tokens per key, for rpm/tpm limits; old ones are deleted hourly. */
 export const rateWindows = sqliteTable(
   "rate_windows",
   {
@@ -170,7 +171,7 @@ export const siweNonces = sqliteTable("siwe_nonces", {
   expiresAt: integer("expires_at").notNull(),
 });
 
-/** Short-lived payer sessions; only the SHA-256 of the token is stored. */
+/** Short-lived payer sessions; only the SHA-256 of the token is stored. Expired ones are deleted hourly. */
 export const payerSessions = sqliteTable("payer_sessions", {
   tokenHash: text("token_hash").primaryKey(),
   payer: text("payer").notNull(),

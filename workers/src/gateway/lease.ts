@@ -60,15 +60,28 @@ function usable(lease: Lease, now: number): boolean {
   return !lease.retiring && now < lease.confirmedAt + LEASE_TTL_MS && now < nextMidnight(lease.day);
 }
 
+/** Gives what a lease still holds back to its payer; the triggers lower `held` by as much in the same statement. */
+const RELEASE_LEASES = "UPDATE spend_holds SET amount = 0, state = 'released' WHERE";
+/**
+ * A lease whose isolate stopped confirming it: `expires_at`, its last confirmation + LEASE_SWEEP_AFTER_MS, is before
+ * ?1. Its isolate admitted nothing against it for LEASE_SWEEP_AFTER_MS − LEASE_TTL_MS, and every request admitted
+ * before either confirmed it since (LEASE_HEARTBEAT_MS) or ended (LEASE_UNATTENDED_MS), so releasing it frees nothing
+ * a running request still counts on.
+ */
+const EXPIRED_LEASE = "state = 'leased' AND expires_at < ?1";
+/**
+ * Lease ids are `lease:<isolate>:<n>`, made by the gateway only: a client's `X-Request-Id` cannot contain a colon
+ * (hono's requestId middleware replaces such an id by a UUID), so no per-request hold has an id in this range.
+ */
+const LEASE_IDS_FROM = "lease:";
+const LEASE_IDS_TO = "lease;";
+
 /**
  * Releases everything a lease still holds: its remaining grant goes back to the payer's available escrow. Queued
  * behind the charges of its requests (the write-behind queue is FIFO), so what was admitted stays held until charged.
  */
 function releaseWrite(lease: Lease): Write {
-  return {
-    sql: "UPDATE spend_holds SET amount = 0, state = 'released' WHERE request_id = ?1 AND state = 'leased'",
-    params: [lease.id],
-  };
+  return { sql: `${RELEASE_LEASES} request_id = ?1 AND state = 'leased'`, params: [lease.id] };
 }
 
 /** The lease to admit from for `p`, opening a new one (and retiring the old) when the current one may not admit. */
@@ -109,8 +122,7 @@ function currentLease(db: D1Database, p: ReserveParameters, waitUntil: (p: Promi
  * g = max(need, min(want, available ÷ LEASE_SHARE)), capped by the available escrow and the key's daily limit, and
  * only if g ≥ need and g > 0. One batch, so the check and the grant see the same state.
  */
-const SWEEP_SQL = `UPDATE spend_holds SET amount = 0, state = 'released'
-WHERE payer = ?1 AND token = ?2 AND state = 'leased' AND expires_at < ?3`;
+const SWEEP_SQL = `${RELEASE_LEASES} ${EXPIRED_LEASE} AND payer = ?2 AND token = ?3`;
 
 const GRANT_SQL = `
 WITH room AS (
@@ -136,7 +148,7 @@ async function grant(db: D1Database, lease: Lease, need: bigint, p: ReserveParam
   const sentAt = Date.now();
   const want = lease.target > need ? lease.target : need;
   const [, granted] = await db.batch([
-    db.prepare(SWEEP_SQL).bind(lease.payer, lease.token, sentAt),
+    db.prepare(SWEEP_SQL).bind(sentAt, lease.payer, lease.token),
     db
       .prepare(GRANT_SQL)
       .bind(
@@ -286,6 +298,57 @@ export function keepAlive(
     waitUntil(confirmed.catch(() => undefined));
   }, LEASE_HEARTBEAT_MS);
   return () => clearInterval(timer);
+}
+
+/**
+ * Releases up to `limit` expired leases of every payer (the hourly housekeeping, gateway/prune.ts), by the rule each
+ * grant sweeps its own payer's with: escrow held by an isolate that went away comes back even when its payer never
+ * calls again, which would otherwise leave it held for good. Nothing else changes: a live isolate whose lease this
+ * releases finds it as after any other grant's sweep (its writes need `state = 'leased'`). Returns the released ids
+ * (count them: `meta.changes` may include the triggers' updates of `escrow_balances`).
+ */
+export function releaseExpiredLeases(db: D1Database, now: number, limit: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `${RELEASE_LEASES} rowid IN (SELECT rowid FROM spend_holds WHERE ${EXPIRED_LEASE} LIMIT ?2) RETURNING request_id`,
+    )
+    .bind(now, limit);
+}
+
+/**
+ * Deletes up to `limit` released leases with ids after `after`, in id order, of UTC days that ended at least
+ * LEASE_SWEEP_AFTER_MS before `now`, and returns their ids (the next call starts after the last, so a run reads each
+ * lease row once). Every lease ends as such a row, so without this they pile up in the control database.
+ *
+ * Nothing needs them. A released lease holds 0, so `held` (its triggers), the keys' daily limits (Σ amount per key
+ * and day), the escrow view and every other sum read the same with or without it, and its delete moves `held` by 0.
+ * The settler marks and reopens holds by the request ids of usage records, never lease ids (see LEASE_IDS_FROM). The
+ * admin `settled_before` may have marked it settled, so the usage archive may delete it first; either delete is
+ * final. The isolate's own writes to it (a charge's decrement, the release, the heartbeat) require
+ * `state = 'leased'`: they change nothing, row or no row. Only a grant could bring it back, by inserting it afresh,
+ * and no isolate grants into a lease of a past day: `currentLease` replaces a lease once the isolate's clock is past
+ * its day (`usable`), so every grant into it came from a request admitted before that midnight, sent within a few
+ * round trips; LEASE_SWEEP_AFTER_MS covers those and clock skew, as it does for the sweep. An isolate that still
+ * holds the lease in memory retires it at its next request, and its release then finds no row. Even a grant landing
+ * later would be an ordinary one, checked against the escrow and the key's daily limit, counted in `held` by the
+ * triggers, released by its retiring isolate or swept, and deleted by a later run: no money is lost or counted
+ * twice. Today's released leases stay: their isolates may still send grants into them, which a released row refuses.
+ */
+export function deleteReleasedLeases(
+  db: D1Database,
+  now: number,
+  limit: number,
+  after = LEASE_IDS_FROM,
+): D1PreparedStatement {
+  const before = utcDay(now - LEASE_SWEEP_AFTER_MS);
+  return db
+    .prepare(
+      `DELETE FROM spend_holds WHERE rowid IN (SELECT rowid FROM spend_holds
+       WHERE request_id > ?1 AND request_id < ?2 AND state = 'released' AND amount = 0 AND day < ?3
+       ORDER BY request_id LIMIT ?4)
+       RETURNING request_id`,
+    )
+    .bind(after, LEASE_IDS_TO, before, limit);
 }
 
 /** Forgets the isolate's leases as if it were a new isolate (tests); their rows stay held until released or swept. */

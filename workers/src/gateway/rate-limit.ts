@@ -4,6 +4,14 @@ import { AppError } from "../errors.ts";
 import type { ApiKey } from "./keys.ts";
 
 const WINDOW_MS = 60_000;
+/** The start of the window `now` falls in. */
+const windowOf = (now: number) => Math.floor(now / WINDOW_MS) * WINDOW_MS;
+/**
+ * Windows before this one are never read again: an isolate counts in the window of its own clock, which may still be
+ * the previous one for a moment after the minute turns (a slow clock, a top-up grant sent just before), so that one
+ * stays. Deleting it would let such an isolate count the window again from zero, past the key's limits.
+ */
+const oldestCountedWindow = (now: number) => windowOf(now) - WINDOW_MS;
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 /** An isolate leases at most 1/RATE_SHARE of a key's per-minute limits at a time (at least one request's worth). */
 const RATE_SHARE = 16;
@@ -97,7 +105,7 @@ export async function admitRate(
   if (key.rpm === null && key.tpm === null) return {};
   const rpm = key.rpm ?? UNLIMITED;
   const tpm = key.tpm ?? UNLIMITED;
-  const window = Math.floor(now / WINDOW_MS) * WINDOW_MS;
+  const window = windowOf(now);
   const resetSeconds = Math.max(1, Math.ceil((window + WINDOW_MS - now) / 1000));
   if (tokens > tpm) {
     throw new AppError(
@@ -121,7 +129,7 @@ export async function admitRate(
     };
     if (windows.size >= 10_000) windows.clear();
     windows.set(key.id, lease);
-    waitUntil(prune(db, key.id, window));
+    waitUntil(prune(db, key.id, now));
   }
   for (;;) {
     if (lease.requests >= 1 && lease.tokens >= tokens) {
@@ -150,13 +158,24 @@ export async function admitRate(
   );
 }
 
-/** Deletes the key's windows older than the previous one (an isolate with a slow clock may still count in that). */
-function prune(db: D1Database, keyId: string, window: number): Promise<unknown> {
+/** Deletes the key's windows that are no longer counted, when the key starts a new window. */
+function prune(db: D1Database, keyId: string, now: number): Promise<unknown> {
   return db
     .prepare("DELETE FROM rate_windows WHERE key_id = ? AND window < ?")
-    .bind(keyId, window - WINDOW_MS)
+    .bind(keyId, oldestCountedWindow(now))
     .run()
     .catch(() => undefined);
+}
+
+/**
+ * Deletes up to `limit` windows of any key that are no longer counted (the hourly housekeeping, gateway/prune.ts):
+ * `prune` takes a key's old windows only when the key is used again, so an idle, revoked or expired key would keep
+ * its last ones for good. What stays is at most two windows per key in use, so the scan stays short.
+ */
+export function deleteOldRateWindows(db: D1Database, now: number, limit: number): D1PreparedStatement {
+  return db
+    .prepare("DELETE FROM rate_windows WHERE rowid IN (SELECT rowid FROM rate_windows WHERE window < ?1 LIMIT ?2)")
+    .bind(oldestCountedWindow(now), limit);
 }
 
 /** Forgets the isolate's leased windows as if it were a new isolate (tests); what they leased stays counted. */

@@ -54,6 +54,20 @@ export async function signIn(
   return { token, payer, expiresAt };
 }
 
+/**
+ * Deletes up to `limit` sessions that expired at or before `now` (the hourly housekeeping, gateway/prune.ts): the
+ * middleware below accepts a session only while `expires_at > now`, so an expired one is never read again, and
+ * nothing else deletes them. Sessions are inserted in time order with one lifetime, so the rowid order meets the
+ * expired ones first.
+ */
+export function deleteExpiredSessions(db: D1Database, now: number, limit: number): D1PreparedStatement {
+  return db
+    .prepare(
+      "DELETE FROM payer_sessions WHERE rowid IN (SELECT rowid FROM payer_sessions WHERE expires_at <= ?1 LIMIT ?2)",
+    )
+    .bind(now, limit);
+}
+
 export type PayerSessionVariables = { payer: `0x${string}` };
 
 /** Authenticates a payer by session token. */

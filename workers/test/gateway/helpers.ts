@@ -2,6 +2,8 @@
 import { env, exports } from "cloudflare:workers";
 import { p256 } from "@noble/curves/nist";
 import { sha256 } from "@noble/hashes/sha2";
+import type { PrivateKeyAccount } from "viem/accounts";
+import { createSiweMessage } from "viem/siwe";
 import { type ReceiptRecord, receiptOfRecord } from "../../src/gateway/meter.ts";
 import { receiptText } from "../../src/gateway/receipts.ts";
 
@@ -39,6 +41,26 @@ export async function adminCall(method: string, path: string, json?: unknown): P
   });
   if (!res.ok) throw new Error(`admin ${method} ${path}: ${res.status} ${await res.text()}`);
   return res;
+}
+
+/** The origin sign-in calls come from: its host is the domain the gateway expects in the EIP-4361 message. */
+export const gatewayOrigin = "http://gateway.test";
+
+/** Signs in to `/v1/auth` as `signer` (a fresh nonce, an EIP-4361 message for the domain, its signature). */
+export async function signInAs(signer: PrivateKeyAccount, overrides: { domain?: string } = {}): Promise<Response> {
+  const origin = gatewayOrigin;
+  const { nonce } = (await (await call("/v1/auth/nonce", { origin })).json()) as { nonce: string };
+  const message = createSiweMessage({
+    address: signer.address,
+    chainId: 31337,
+    domain: overrides.domain ?? "gateway.test",
+    nonce,
+    uri: origin,
+    version: "1",
+    issuedAt: new Date(),
+  });
+  const signature = await signer.signMessage({ message });
+  return call("/v1/auth/verify", { method: "POST", origin, json: { message, signature } });
 }
 
 export type RouteSpec = { upstreamModel: string; timeoutMs?: number; maxRetries?: number; slow?: boolean };
@@ -167,6 +189,48 @@ export async function leases(payer: string) {
     .bind(payer)
     .all<HoldRow>();
   return results;
+}
+
+/** The trigger-kept `held` counter of a payer, and the sum it must equal: every unsettled hold, leases included. */
+export async function ledger(payer: string) {
+  const row = await env.DB.prepare(
+    `SELECT CAST(e.held AS TEXT) AS held, CAST(e.balance AS TEXT) AS balance,
+       CAST((SELECT coalesce(sum(amount), 0) FROM spend_holds h WHERE h.payer = e.payer AND h.token = e.token
+         AND h.settled_at IS NULL) AS TEXT) AS summed
+     FROM escrow_balances e WHERE e.payer = ?`,
+  )
+    .bind(payer)
+    .first<{ held: string; balance: string; summed: string }>();
+  if (!row) throw new Error(`no escrow for ${payer}`);
+  return { held: BigInt(row.held), balance: BigInt(row.balance), summed: BigInt(row.summed) };
+}
+
+/** Waits until `n` requests of the payer are charged (their hold rows are written under waitUntil). */
+export async function charged(payer: string, n: number) {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const rows = (await holds(payer)).filter((h) => h.state !== "reserved");
+    if (rows.length >= n) return rows;
+    if (Date.now() > deadline) throw new Error(`only ${rows.length} of ${n} requests charged`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** One base unit per token: a request of `complete` reserves 28 (18 prompt tokens worst case + 10 output), costs 8. */
+export const prices = { pricePerMTokIn: 1_000_000n, pricePerMTokOut: 1_000_000n };
+
+/** One small chat completion, awaited until metered when it succeeds. */
+export async function complete(apiKey: string, model: string, headers: Record<string, string> = {}) {
+  const res = await call("/v1/chat/completions", {
+    method: "POST",
+    key: apiKey,
+    headers,
+    json: chat(model, "hi", { max_tokens: 10 }),
+  });
+  const requestId = res.headers.get("x-request-id") ?? "";
+  if (res.status === 200) await usageRecord(requestId);
+  else await res.text();
+  return { status: res.status, requestId };
 }
 
 export const chat = (model: string, content: string, extra: Record<string, unknown> = {}) => ({

@@ -3,29 +3,13 @@ import { env } from "cloudflare:workers";
 import { privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
 import { describe, expect, it } from "vitest";
-import { call, chat, seed } from "./helpers.ts";
+import { call, chat, gatewayOrigin as origin, seed, signInAs } from "./helpers.ts";
 
-const origin = "http://gateway.test";
 const account = privateKeyToAccount("0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6");
-
-async function signInAs(signer = account, overrides: { domain?: string } = {}) {
-  const { nonce } = (await (await call("/v1/auth/nonce", { origin })).json()) as { nonce: string };
-  const message = createSiweMessage({
-    address: signer.address,
-    chainId: 31337,
-    domain: overrides.domain ?? "gateway.test",
-    nonce,
-    uri: "http://gateway.test",
-    version: "1",
-    issuedAt: new Date(),
-  });
-  const signature = await signer.signMessage({ message });
-  return call("/v1/auth/verify", { method: "POST", origin, json: { message, signature } });
-}
 
 describe("payer key management with Sign-In with Ethereum", () => {
   it("signs in, creates a key shown once, lists it, uses it and revokes it", async () => {
-    const res = await signInAs();
+    const res = await signInAs(account);
     expect(res.status).toBe(200);
     const session = (await res.json()) as { token: string; payer: string };
     expect(session.payer).toBe(account.address.toLowerCase());
@@ -70,7 +54,7 @@ describe("payer key management with Sign-In with Ethereum", () => {
     expect((await signInAs(account, { domain: "evil.example" })).status).toBe(401);
 
     const other = await seed();
-    const session = (await (await signInAs()).json()) as { token: string };
+    const session = (await (await signInAs(account)).json()) as { token: string };
     expect((await call(`/v1/keys/${other.keyId}`, { method: "DELETE", key: session.token })).status).toBe(404);
     const stillWorks = await call("/v1/chat/completions", {
       method: "POST",

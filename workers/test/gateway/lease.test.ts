@@ -4,49 +4,9 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { chargeLease, forgetLeases, LEASE_TTL_MS, type Lease } from "../../src/gateway/lease.ts";
 import { forgetRateLeases } from "../../src/gateway/rate-limit.ts";
-import { call, chat, holds, leases, seed, usageRecord } from "./helpers.ts";
+import { charged, complete, holds, leases, ledger, prices, seed } from "./helpers.ts";
 
 const sumOf = (xs: string[]) => xs.reduce((a, x) => a + BigInt(x), 0n);
-
-/** The trigger-kept `held` counter of a payer, and the sum it must equal: every unsettled hold, leases included. */
-async function ledger(payer: string) {
-  const row = await env.DB.prepare(
-    `SELECT CAST(e.held AS TEXT) AS held, CAST(e.balance AS TEXT) AS balance,
-       CAST((SELECT coalesce(sum(amount), 0) FROM spend_holds h WHERE h.payer = e.payer AND h.token = e.token
-         AND h.settled_at IS NULL) AS TEXT) AS summed
-     FROM escrow_balances e WHERE e.payer = ?`,
-  )
-    .bind(payer)
-    .first<{ held: string; balance: string; summed: string }>();
-  if (!row) throw new Error(`no escrow for ${payer}`);
-  return { held: BigInt(row.held), balance: BigInt(row.balance), summed: BigInt(row.summed) };
-}
-
-/** Waits until `n` requests of the payer are charged (their hold rows are written under waitUntil). */
-async function charged(payer: string, n: number) {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    const rows = (await holds(payer)).filter((h) => h.state !== "reserved");
-    if (rows.length >= n) return rows;
-    if (Date.now() > deadline) throw new Error(`only ${rows.length} of ${n} requests charged`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function complete(apiKey: string, model: string) {
-  const res = await call("/v1/chat/completions", {
-    method: "POST",
-    key: apiKey,
-    json: chat(model, "hi", { max_tokens: 10 }),
-  });
-  const requestId = res.headers.get("x-request-id") ?? "";
-  if (res.status === 200) await usageRecord(requestId);
-  else await res.text();
-  return { status: res.status, requestId };
-}
-
-// Prices of 1 base unit per token: each request reserves 28 (18 prompt tokens worst case + 10 output), costs 8.
-const prices = { pricePerMTokIn: 1_000_000n, pricePerMTokOut: 1_000_000n };
 
 afterEach(() => {
   vi.useRealTimers();

@@ -1,0 +1,321 @@
+// The hourly housekeeping of the control database (gateway/prune.ts): expired leases give their escrow back for every
+// payer, released leases of past days, expired sessions and uncounted rate windows leave, and nothing charged moves.
+// Time moves through the job's `now` option (and fake `Date` for requests of "yesterday"), never by sleeping.
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { sha256Hex } from "../../src/gateway/crypto.ts";
+import { forgetLeases, LEASE_SWEEP_AFTER_MS } from "../../src/gateway/lease.ts";
+import { pruneGateway } from "../../src/gateway/prune.ts";
+import { forgetRateLeases } from "../../src/gateway/rate-limit.ts";
+import { SESSION_TTL_MS } from "../../src/gateway/siwe.ts";
+import { utcDay } from "../../src/gateway/spend.ts";
+import { jobsByCron } from "../../src/scheduled.ts";
+import { call, charged, complete, holds, leases, ledger, prices, seed, signInAs } from "./helpers.ts";
+
+/** The payer's escrow as `GET /v1/escrow` shows it (one token per seeded payer). */
+async function escrowView(apiKey: string) {
+  const body = (await (await call("/v1/escrow", { key: apiKey })).json()) as { data: Record<string, string>[] };
+  expect(body.data).toHaveLength(1);
+  return body.data[0];
+}
+
+const byId = <T extends { request_id: string }>(rows: T[]) =>
+  [...rows].sort((a, b) => (a.request_id < b.request_id ? -1 : 1));
+
+/** Everything the spend ledger and the escrow view say about a payer. */
+async function books(s: { payer: string; apiKey: string }) {
+  return {
+    holds: byId(await holds(s.payer)),
+    leases: byId(await leases(s.payer)),
+    ledger: await ledger(s.payer),
+    view: await escrowView(s.apiKey),
+  };
+}
+
+async function expiresAt(leaseId: string) {
+  const row = await env.DB.prepare("SELECT expires_at FROM spend_holds WHERE request_id = ?")
+    .bind(leaseId)
+    .first<{ expires_at: number }>();
+  if (!row) throw new Error(`no lease ${leaseId}`);
+  return row.expires_at;
+}
+
+/** Waits until the lease row is no longer `leased` (its release is written behind the response). */
+async function released(leaseId: string) {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const row = await env.DB.prepare("SELECT state FROM spend_holds WHERE request_id = ?")
+      .bind(leaseId)
+      .first<{ state: string }>();
+    if (row?.state === "released") return;
+    if (Date.now() > deadline) throw new Error(`lease ${leaseId} not released`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+  forgetLeases();
+  forgetRateLeases();
+});
+
+describe("gateway housekeeping: leases", () => {
+  it("releases the expired lease of a payer who never calls again, moving nothing else", async () => {
+    const s = await seed(prices);
+    for (let i = 0; i < 2; i++) expect((await complete(s.apiKey, s.model)).status).toBe(200);
+    await charged(s.payer, 2);
+    // Its isolate goes away, and nobody calls for the payer again: no grant will sweep the lease.
+    forgetLeases();
+    const before = await books(s);
+    const [lease] = before.leases;
+    if (!lease) throw new Error("no lease");
+    expect(lease.state).toBe("leased");
+    expect(before.ledger.held).toBe(before.ledger.summed);
+    expect(before.view?.leased).toBe(lease.amount);
+    const expiry = await expiresAt(lease.request_id);
+
+    // At its expiry it is still the isolate's: released only once expires_at < now, the rule of every grant's sweep.
+    await pruneGateway(env.DB, { now: expiry });
+    expect(await leases(s.payer)).toEqual(before.leases);
+    const pruned = await pruneGateway(env.DB, { now: expiry + 1 });
+    expect(pruned.leasesReleased).toBeGreaterThanOrEqual(1);
+
+    const after = await books(s);
+    // Released, and still there: it is of today (the same run's deletion step left it).
+    expect(after.leases).toEqual([{ ...lease, state: "released", amount: "0" }]);
+    expect(after.holds).toEqual(before.holds);
+    expect(after.ledger.held).toBe(after.ledger.summed);
+    expect(after.ledger.held).toBe(before.ledger.held - BigInt(lease.amount));
+    expect(after.ledger.held).toBe(16n);
+    expect(after.view).toEqual({ ...before.view, leased: "0" });
+  });
+
+  it("deletes released leases of past days, never a live lease or a request's hold; a second run nothing", async () => {
+    // "Yesterday" lies before the day the job deletes up to, even in the minutes after midnight.
+    const yesterday = Date.now() - 86_400_000 - LEASE_SWEEP_AFTER_MS;
+    const s = await seed(prices);
+    const f = await seed({ ...prices, routes: [{ upstreamModel: "error-500" }] });
+    const g = await seed(prices);
+    vi.useFakeTimers({ toFake: ["Date"], now: yesterday });
+    // Yesterday: a request through s's lease, one with its own id (a per-request hold), and two failed calls of f
+    // charged 0 (a per-request hold and a lease's request): `released` rows of amount 0, like a released lease.
+    expect((await complete(s.apiKey, s.model)).status).toBe(200);
+    expect((await complete(s.apiKey, s.model, { "x-request-id": `own-${crypto.randomUUID()}` })).status).toBe(200);
+    expect((await complete(f.apiKey, f.model, { "x-request-id": `own-${crypto.randomUUID()}` })).status).toBe(502);
+    expect((await complete(f.apiKey, f.model)).status).toBe(502);
+    await charged(s.payer, 2);
+    const failed = await charged(f.payer, 2);
+    expect(failed.map((h) => [h.state, h.amount])).toEqual([
+      ["released", "0"],
+      ["released", "0"],
+    ]);
+    vi.useRealTimers();
+    // Today: g's live lease, and a lease of yesterday still confirmed by its isolate (a stream admitted before
+    // midnight keeps its lease alive with heartbeats until its charge).
+    expect((await complete(g.apiKey, g.model)).status).toBe(200);
+    await charged(g.payer, 1);
+    const now = Date.now();
+    await env.DB.prepare(
+      `INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, 40, 40, 'leased', ?, ?)`,
+    )
+      .bind(
+        `lease:streaming-${crypto.randomUUID()}:1`,
+        g.payer,
+        g.token,
+        g.keyId,
+        utcDay(yesterday),
+        yesterday,
+        now + 1,
+      )
+      .run();
+
+    const before = { s: await books(s), f: await books(f), g: await books(g) };
+    const [sLease] = before.s.leases;
+    const [fLease] = before.f.leases;
+    expect(before.s.leases).toHaveLength(1);
+    expect(before.f.leases).toHaveLength(1);
+    expect(before.g.leases.map((l) => l.state)).toEqual(["leased", "leased"]);
+    for (const b of Object.values(before)) expect(b.ledger.held).toBe(b.ledger.summed);
+
+    const pruned = await pruneGateway(env.DB, { now });
+    // The leases of yesterday whose isolates stopped confirming them are released, then deleted.
+    expect(pruned.leasesReleased).toBeGreaterThanOrEqual(2);
+    expect(pruned.leasesDeleted).toBeGreaterThanOrEqual(2);
+    const after = { s: await books(s), f: await books(f), g: await books(g) };
+    expect(after.s.leases).toEqual([]);
+    expect(after.f.leases).toEqual([]);
+    expect(after.g).toEqual(before.g);
+    // Every request's hold stays, charged or released at 0, of yesterday or not.
+    expect(after.s.holds).toEqual(before.s.holds);
+    expect(after.f.holds).toEqual(before.f.holds);
+    // Held escrow drops by exactly what the dead leases held; the escrow view moves only in `leased`.
+    expect(after.s.ledger).toEqual({ ...before.s.ledger, held: 16n, summed: 16n });
+    expect(before.s.ledger.held - BigInt(sLease?.amount ?? "x")).toBe(16n);
+    expect(after.f.ledger).toEqual({ ...before.f.ledger, held: 0n, summed: 0n });
+    expect(before.f.ledger.held - BigInt(fLease?.amount ?? "x")).toBe(0n);
+    expect(after.s.view).toEqual({ ...before.s.view, leased: "0" });
+    expect(after.f.view).toEqual({ ...before.f.view, leased: "0" });
+
+    expect(await pruneGateway(env.DB, { now })).toEqual({
+      leasesReleased: 0,
+      leasesDeleted: 0,
+      sessions: 0,
+      rateWindows: 0,
+    });
+
+    // The isolate still holds s's lease of yesterday in memory: it never admits against it again (it is of a past
+    // day), so the next request opens a new lease, and the deleted row does not come back.
+    expect((await complete(s.apiKey, s.model)).status).toBe(200);
+    await charged(s.payer, 3);
+    const later = await books(s);
+    expect(later.leases).toHaveLength(1);
+    expect(later.leases[0]?.request_id).not.toBe(sLease?.request_id);
+    expect(later.leases[0]?.state).toBe("leased");
+    expect(later.ledger.held).toBe(later.ledger.summed);
+    expect(later.ledger.held).toBe(24n + BigInt(later.leases[0]?.amount ?? "x"));
+  });
+
+  it("deletes a backlog in bounded statements, at most the run's cap, each reading on after the last", async () => {
+    const s = await seed(prices);
+    const now = Date.now();
+    const tag = crypto.randomUUID();
+    // 5,000 released leases whose ids alternate between yesterday's (to delete) and today's (to keep), so every
+    // statement after the first must start behind today's rows it passed over.
+    await env.DB.prepare(
+      `INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at, expires_at)
+       WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 4999)
+       SELECT printf('lease:bulk-%s-%05d:1', ?1, i), ?2, ?3, ?4, CASE WHEN i % 2 = 0 THEN ?5 ELSE ?6 END, 28, 0,
+         'released', ?7, ?7 FROM n`,
+    )
+      .bind(tag, s.payer, s.token, s.keyId, utcDay(now - 86_400_000 - LEASE_SWEEP_AFTER_MS), utcDay(now), now)
+      .run();
+    const count = async () =>
+      (
+        await env.DB.prepare("SELECT day, count(*) AS n FROM spend_holds WHERE payer = ? GROUP BY day ORDER BY day")
+          .bind(s.payer)
+          .all<{ day: string; n: number }>()
+      ).results.map((r) => r.n);
+    expect(await count()).toEqual([2500, 2500]);
+    const heldBefore = await ledger(s.payer);
+
+    expect((await pruneGateway(env.DB, { now, maxRowsPerRun: 2000 })).leasesDeleted).toBe(2000);
+    expect(await count()).toEqual([500, 2500]);
+    expect((await pruneGateway(env.DB, { now, maxRowsPerRun: 2000 })).leasesDeleted).toBeGreaterThanOrEqual(500);
+    expect(await count()).toEqual([2500]);
+    expect(await ledger(s.payer)).toEqual(heldBefore);
+  });
+
+  it("keeps an isolate's retired lease until its day has been over for LEASE_SWEEP_AFTER_MS", async () => {
+    const s = await seed(prices);
+    expect((await complete(s.apiKey, s.model)).status).toBe(200);
+    await charged(s.payer, 1);
+    const [lease] = await leases(s.payer);
+    if (!lease) throw new Error("no lease");
+    // The isolate retires it (past its TTL, the next request opens another) and releases what it did not spend.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 31_000 });
+    expect((await complete(s.apiKey, s.model)).status).toBe(200);
+    vi.useRealTimers();
+    await released(lease.request_id);
+    const day = (await env.DB.prepare("SELECT day FROM spend_holds WHERE request_id = ?")
+      .bind(lease.request_id)
+      .first<{ day: string }>()) ?? { day: "" };
+    const endOfDay = Date.parse(`${day.day}T00:00:00Z`) + 86_400_000;
+    // A grant sent just before midnight may still be on its way: the row stays LEASE_SWEEP_AFTER_MS into the next day.
+    await pruneGateway(env.DB, { now: endOfDay + LEASE_SWEEP_AFTER_MS - 1 });
+    expect((await leases(s.payer)).map((l) => l.request_id)).toContain(lease.request_id);
+    const pruned = await pruneGateway(env.DB, { now: endOfDay + LEASE_SWEEP_AFTER_MS });
+    expect(pruned.leasesDeleted).toBeGreaterThanOrEqual(1);
+    expect((await leases(s.payer)).map((l) => l.request_id)).not.toContain(lease.request_id);
+    // Its charges stay.
+    expect(await holds(s.payer)).toHaveLength(2);
+  });
+});
+
+describe("gateway housekeeping: rate windows and sessions", () => {
+  it("deletes rate-limit windows of every key older than the previous minute", async () => {
+    const k = await seed({ ...prices, key: { rpm: 100 } });
+    expect((await complete(k.apiKey, k.model)).status).toBe(200);
+    const row = await env.DB.prepare("SELECT window FROM rate_windows WHERE key_id = ?")
+      .bind(k.keyId)
+      .first<{ window: number }>();
+    const current = row?.window ?? 0;
+    expect(current).toBeGreaterThan(0);
+    // Older windows of this key, and of a key that is never used again (its own pruning never runs).
+    const idle = `key_idle_${crypto.randomUUID()}`;
+    const insert = env.DB.prepare("INSERT INTO rate_windows (key_id, window, requests, tokens) VALUES (?, ?, 1, 28)");
+    await env.DB.batch([
+      insert.bind(k.keyId, current - 120_000),
+      insert.bind(k.keyId, current - 60_000),
+      insert.bind(idle, current - 3_600_000),
+      insert.bind(idle, current - 120_000),
+      insert.bind(idle, current - 60_000),
+    ]);
+    const windowsOf = async (keyId: string) =>
+      (
+        await env.DB.prepare("SELECT window FROM rate_windows WHERE key_id = ? ORDER BY window")
+          .bind(keyId)
+          .all<{ window: number }>()
+      ).results.map((r) => r.window);
+
+    // During the current minute: the previous window may still be counted by an isolate whose clock is behind.
+    const pruned = await pruneGateway(env.DB, { now: current + 59_999 });
+    expect(pruned.rateWindows).toBeGreaterThanOrEqual(3);
+    expect(await windowsOf(k.keyId)).toEqual([current - 60_000, current]);
+    expect(await windowsOf(idle)).toEqual([current - 60_000]);
+    expect((await pruneGateway(env.DB, { now: current + 59_999 })).rateWindows).toBe(0);
+    await pruneGateway(env.DB, { now: current + 60_000 });
+    expect(await windowsOf(k.keyId)).toEqual([current]);
+    expect(await windowsOf(idle)).toEqual([]);
+  });
+
+  it("deletes expired payer sessions and keeps live ones", async () => {
+    const account = privateKeyToAccount(`0x${"5a".repeat(32)}`);
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() - SESSION_TTL_MS - 1000 });
+    const old = (await (await signInAs(account)).json()) as { token: string };
+    vi.useRealTimers();
+    const live = (await (await signInAs(account)).json()) as { token: string; expires_at: string };
+    expect((await call("/v1/keys", { key: old.token })).status).toBe(401);
+    expect((await call("/v1/keys", { key: live.token })).status).toBe(200);
+    const stored = async (token: string) =>
+      (await env.DB.prepare("SELECT 1 AS n FROM payer_sessions WHERE token_hash = ?")
+        .bind(sha256Hex(token))
+        .first()) !== null;
+    expect(await stored(old.token)).toBe(true);
+
+    const pruned = await pruneGateway(env.DB);
+    expect(pruned.sessions).toBeGreaterThanOrEqual(1);
+    expect(await stored(old.token)).toBe(false);
+    expect(await stored(live.token)).toBe(true);
+    expect((await call("/v1/keys", { key: live.token })).status).toBe(200);
+    // The middleware accepts a session while expires_at > now: it goes exactly when it is refused anyway.
+    const expiry = Date.parse(live.expires_at);
+    await pruneGateway(env.DB, { now: expiry - 1 });
+    expect(await stored(live.token)).toBe(true);
+    await pruneGateway(env.DB, { now: expiry });
+    expect(await stored(live.token)).toBe(false);
+  });
+});
+
+describe("gateway housekeeping: the hourly cron", () => {
+  it("runs after the settlement jobs and releases expired leases", async () => {
+    const jobs = jobsByCron["0 * * * *"] ?? [];
+    expect(jobs.map((j) => j.name)).toEqual(["settlement-close", "usage-archive", "gateway-prune"]);
+    const s = await seed({ ...prices, escrow: 100n });
+    const id = `lease:gone-${crypto.randomUUID()}:1`;
+    await env.DB.prepare(
+      `INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, 100, 100, 'leased', ?, ?)`,
+    )
+      .bind(id, s.payer, s.token, s.keyId, utcDay(Date.now()), Date.now(), Date.now() - 1)
+      .run();
+    expect((await ledger(s.payer)).held).toBe(100n);
+    // Only the housekeeping job: the settlement jobs send as the settler, which settlement.test.ts alone does.
+    await jobs.find((j) => j.name === "gateway-prune")?.run(env, createExecutionContext());
+    expect(await leases(s.payer)).toMatchObject([{ request_id: id, state: "released", amount: "0" }]);
+    expect(await ledger(s.payer)).toMatchObject({ held: 0n, summed: 0n });
+    expect(await escrowView(s.apiKey)).toMatchObject({ leased: "0", available: "100" });
+  });
+});
