@@ -40,6 +40,19 @@ describe("npm run bench", () => {
     expect(claim?.ratio).toBeCloseTo((claim?.value ?? 0) / 78_600, 3);
   });
 
+  it("measures the pages a metering batch writes on the migrated schemas, by request id kind (storage)", async () => {
+    const out = path.join(dir, "storage.json");
+    await exec("node", ["bench/run.ts", "storage", "--quick", "--out", out], { cwd: repoRoot, env: childEnv() });
+    const file = JSON.parse(await readFile(out, "utf8")) as ResultsFile;
+    expect(file.modules).toEqual([{ name: "storage", status: "ok", seconds: expect.any(Number) }]);
+    for (const db of ["meter", "control"]) {
+      const pages = file.results.find((r) => r.metric === `storage.${db}.pages-per-batch`);
+      // Every batch writes at least its table's new rows; random keys add a leaf page of the key index per insert.
+      expect(pages?.value).toBeGreaterThan(1);
+      expect(pages?.baseline?.value).toBeGreaterThan((pages?.value ?? 0) + 20);
+    }
+  });
+
   it("refuses an unknown module name", async () => {
     const failed = await exec("node", ["bench/run.ts", "nope"], { cwd: repoRoot, env: childEnv() }).catch(
       (err: { code: number; stderr: string }) => err,

@@ -20,6 +20,7 @@ export const registry = [
   { name: "indexer", metrics: "5: indexer events per second" },
   { name: "settlement", metrics: "6: epoch close time and memory" },
   { name: "gas", metrics: "7: claim and settleEpoch gas" },
+  { name: "storage", metrics: "database pages per metering batch, time-ordered vs random request ids" },
 ] as const;
 
 const here = import.meta.dirname;

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { v7 as uuidv7 } from "uuid";
 import type { AppEnv } from "./env.ts";
 import { AppError } from "./errors.ts";
 import { renderError } from "./render-error.ts";
@@ -18,7 +19,9 @@ import { scheduled } from "./scheduled.ts";
 
 const app = new Hono<AppEnv>();
 
-app.use(requestId());
+// Request ids are UUIDv7: time-ordered, so the usage record and the charge a request writes land at the end of their
+// tables' primary-key indexes instead of on a random page of each (fewer pages written per batch; docs/decisions.md).
+app.use(requestId({ generator: () => uuidv7() }));
 app.use(secureHeaders());
 app.route("/health", health);
 app.route("/v1", openai);

@@ -1,5 +1,6 @@
 // Escrow leases: an isolate reserves a slice of a key's spendable escrow in one conditional statement and admits
 // requests against it in memory, so the request path waits for no database in the common case.
+import { CHARGE_INSERT_SQL } from "./metering-sql.ts";
 import { CONTROL_BINDING, type ReserveParameters, refuse, utcDay } from "./spend.ts";
 import { type Write, type Writes, writeBehind } from "./write-behind.ts";
 
@@ -234,9 +235,7 @@ export function chargeLease(
   lease.inflight--;
   const writes: Write[] = [
     {
-      sql: `INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, CAST(?6 AS INTEGER), CAST(?7 AS INTEGER), ?8, ?9)
-        ON CONFLICT(request_id) DO NOTHING`,
+      sql: CHARGE_INSERT_SQL,
       params: [
         requestId,
         lease.payer,

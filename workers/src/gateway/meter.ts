@@ -2,6 +2,7 @@
 
 import type { ApiKey } from "./keys.ts";
 import { chargeLease, type Lease } from "./lease.ts";
+import { USAGE_INSERT_SQL } from "./metering-sql.ts";
 import { costOf } from "./pricing.ts";
 import { type ReceiptPayload, type SignedReceipt, type SigningEnv, signReceipt } from "./receipts.ts";
 import type { Resolved } from "./routing.ts";
@@ -41,14 +42,6 @@ export type Outcome = {
 };
 
 export type MeterEnv = SigningEnv & { DB: D1Database; METER_DB: D1Database };
-
-// The receipt's payload is not stored: every field of it is a column, and `receiptOfRecord` rebuilds the same text.
-const INSERT_SQL = `INSERT INTO usage_records (request_id, key_id, payer, model, model_asset, license_id, terms_id, token,
-  route_id, endpoint, stream, input_tokens, output_tokens, cost, reserved, status, http_status, latency_ms, region,
-  estimated, created_at, signature, signer)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, CAST(?14 AS INTEGER), CAST(?15 AS INTEGER), ?16, ?17,
-  ?18, ?19, ?20, ?21, ?22, ?23)
-ON CONFLICT(request_id) DO NOTHING`;
 
 /** The columns of a usage record that its receipt attests, as `receiptOfRecord` reads them. */
 export const RECEIPT_COLUMNS = `request_id, region, payer, key_id, model, model_asset, license_id, terms_id, token,
@@ -138,7 +131,7 @@ export async function recordUsage(
   m.recorded = true;
   const r = m.resolved;
   const insert: Write = {
-    sql: INSERT_SQL,
+    sql: USAGE_INSERT_SQL,
     params: [
       m.requestId,
       m.key.id,

@@ -46,6 +46,33 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
     ]);
   });
 
+  it("names each request with a time-ordered id (UUIDv7) unless the client chose one", async () => {
+    const s = await seed();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await call("/v1/chat/completions", { method: "POST", key: s.apiKey, json: chat(s.model, `id ${i}`) });
+      expect(res.status).toBe(200);
+      ids.push(res.headers.get("x-request-id") ?? "");
+    }
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // Later requests sort after earlier ones, so their rows are appended to the primary-key indexes.
+    expect([...ids].sort()).toEqual(ids);
+    // The first 48 bits are the millisecond the request was named, at or before its record's created_at.
+    const record = await usageRecord(ids[0] ?? "");
+    const named = Number.parseInt((ids[0] ?? "").replace("-", "").slice(0, 12), 16);
+    expect(named).toBeLessThanOrEqual(record.created_at);
+    expect(record.created_at - named).toBeLessThan(60_000);
+    // A client's own id is kept as it is.
+    const own = `own-${crypto.randomUUID()}`;
+    const res = await call("/v1/chat/completions", {
+      method: "POST",
+      key: s.apiKey,
+      json: chat(s.model, "own id"),
+      headers: { "x-request-id": own },
+    });
+    expect(res.headers.get("x-request-id")).toBe(own);
+  });
+
   it("rounds the cost up to the next base unit, in integers", async () => {
     const s = await seed({ pricePerMTokIn: 3n, pricePerMTokOut: 5n });
     const res = await call("/v1/chat/completions", {

@@ -140,6 +140,8 @@ export type UsageRow = {
   status: string;
   estimated: number;
   route_id: string | null;
+  /** When it was metered (ms since 1970). */
+  created_at: number;
   /** The receipt payload rebuilt from the record's columns (what `/v1/usage/receipts/:id` serves). */
   receipt: string;
   signature: string;
