@@ -4,6 +4,7 @@ import { usageQuerySchema } from "@tributary/schemas/gateway";
 import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
+import { findArchivedRecord } from "../gateway/archived-receipts.ts";
 import { apiKeyAuth } from "../gateway/auth.ts";
 import { escrowStatus } from "../gateway/catalog.ts";
 import type { ApiKey } from "../gateway/keys.ts";
@@ -32,26 +33,32 @@ export const usage = new Hono<AppEnv>()
     });
   })
   .get("/usage/receipts/:id", apiKeyAuth, async (c) => {
+    const id = c.req.param("id");
     const row = await c.env.METER_DB.prepare(
       `SELECT ${RECEIPT_COLUMNS}, signature, signer FROM usage_records WHERE request_id = ?`,
     )
-      .bind(c.req.param("id"))
+      .bind(id)
       .first<ReceiptRecord & { signature: string; signer: string | null }>();
-    if (!row || row.payer !== keyOf(c).payer)
+    // Past the usage retention the record is in this region's archive in R2, under the epoch that settled it.
+    const found = row ?? (await findArchivedRecord(c.env.DB, c.env.BUCKET, id));
+    if (!found || found.payer !== keyOf(c).payer)
       throw new AppError(
         "not_found",
-        "No receipt with this id for your account. Records of settled epochs older than the gateway's usage " +
-          "retention are archived with their receipts under the epoch in R2 (docs/settlement.md).",
+        "No receipt with this id for your account in this region. A receipt is served by the region that metered " +
+          "the request; past the usage retention it is found only for the gateway's own request ids (not a " +
+          "client's X-Request-Id) (docs/settlement.md, Usage retention).",
       );
-    const receipt = receiptOfRecord(row);
+    const receipt = receiptOfRecord(found);
     return c.json({
       object: "usage.receipt",
       payload: receiptText(receipt),
-      signature: row.signature,
+      signature: found.signature,
       // The key that signed it, which after a rotation is not the one published now (null: recorded before signers
       // were stored).
-      signer: row.signer,
+      signer: found.signer,
       receipt,
+      // Served from the usage archive in R2 rather than from D1.
+      archived: row === null,
     });
   })
   .get("/usage", apiKeyAuth, validate("query", usageQuerySchema), async (c) => {

@@ -34,9 +34,39 @@ const rollupSql = (where: string) =>
      input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
      cost = cost + excluded.cost, estimated = estimated + excluded.estimated`;
 
-/** R2 key of one part of an epoch's archived records: named by its first request id, so a rerun rewrites it. */
+/** R2 prefix of an epoch's archived records: a folder per meter database binding under it. */
+export const archivePrefix = (epochId: number) => `settlement/epochs/${epochId}/usage/`;
+
+/**
+ * R2 key of one part of an epoch's archived records: named by its first request id, so a rerun rewrites it, and
+ * parts of a folder in key order hold consecutive ranges of request ids (gateway/archived-receipts.ts reads one).
+ */
 export const archiveKey = (epochId: number, binding: string, firstRequestId: string) =>
-  `settlement/epochs/${epochId}/usage/${binding}/${firstRequestId}.ndjson`;
+  `${archivePrefix(epochId)}${binding}/${firstRequestId}.ndjson`;
+
+/**
+ * The R2 bucket an archived meter database's records go to: `SETTLEMENT_ARCHIVE_BUCKETS` maps meter bindings to R2
+ * bindings (`METER_DB_EU:ARCHIVE_EU,…`), and a meter binding it does not name archives to `BUCKET`. Each region's
+ * records stay in that region's own bucket (and jurisdiction), where its gateway finds old receipts
+ * (gateway/archived-receipts.ts).
+ */
+export function archiveBucketOf(env: SettlerEnv, meterBinding: string): R2Bucket {
+  const pairs = (env.SETTLEMENT_ARCHIVE_BUCKETS ?? "")
+    .split(",")
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => pair.split(":").map((name) => name.trim()));
+  const named = pairs.find(([meter]) => meter === meterBinding)?.[1];
+  const bucket = (env as unknown as Record<string, unknown>)[named ?? "BUCKET"] as R2Bucket | undefined;
+  if (pairs.some((pair) => pair.length !== 2 || !pair[0] || !pair[1]) || !bucket || typeof bucket.put !== "function") {
+    throw new AppError(
+      "unavailable",
+      `The settler has no R2 binding ${named ?? "BUCKET"} to archive ${meterBinding} to (SETTLEMENT_ARCHIVE_BUCKETS: ` +
+        "comma-separated METER_BINDING:R2_BINDING pairs).",
+    );
+  }
+  return bucket;
+}
 
 export type ArchiveOptions = { now?: number };
 
@@ -69,7 +99,11 @@ export async function archiveFinalEpochs(env: SettlerEnv, options: ArchiveOption
   const now = options.now ?? Date.now();
   const config = chainConfig(env);
   const client = chainClient(config);
-  const meters = meterDatabases(env as unknown as Record<string, unknown>);
+  // Every meter database's bucket is resolved first: a missing one fails the run before anything moves.
+  const meters = meterDatabases(env as unknown as Record<string, unknown>).map((meter) => ({
+    ...meter,
+    bucket: archiveBucketOf(env, meter.binding),
+  }));
   const { results } = await env.DB.prepare(
     `SELECT epoch_id, watermark, updated_at FROM settlement_epochs
      WHERE status = 'settled' AND archived_at IS NULL AND watermark <= ? ORDER BY epoch_id`,
@@ -110,7 +144,10 @@ export async function archiveFinalEpochs(env: SettlerEnv, options: ArchiveOption
 
 type RecordRow = Record<string, unknown> & { request_id: string };
 
-async function archiveRecords(env: SettlerEnv, { binding, db }: MeterDb, epochId: number) {
+/** A meter database and the bucket its archived records go to. */
+type ArchiveTarget = MeterDb & { bucket: R2Bucket };
+
+async function archiveRecords(env: SettlerEnv, { binding, db, bucket }: ArchiveTarget, epochId: number) {
   // The totals first, in one batch, before any record is deleted; a run cut short already stored them, from every
   // record, so they are never summed again from what is left.
   const stored = await env.DB.prepare("SELECT 1 AS n FROM archived_metering WHERE epoch_id = ? AND binding = ? LIMIT 1")
@@ -147,7 +184,7 @@ async function archiveRecords(env: SettlerEnv, { binding, db }: MeterDb, epochId
       .all<RecordRow>();
     const first = page[0];
     if (!first) break;
-    await env.BUCKET.put(
+    await bucket.put(
       archiveKey(epochId, binding, first.request_id),
       `${page.map((r) => JSON.stringify(r)).join("\n")}\n`,
       { httpMetadata: { contentType: "application/x-ndjson" } },

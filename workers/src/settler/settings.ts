@@ -50,4 +50,6 @@ export type SettlerEnv = Env &
     /** Base URL written into the on-chain manifest URI (default: a path on this worker). */
     SETTLEMENT_PUBLIC_URL?: string;
     SETTLEMENT_METER_BINDINGS?: string;
+    /** Where each meter database's archived records go (settler/archive.ts `archiveBucketOf`). */
+    SETTLEMENT_ARCHIVE_BUCKETS?: string;
   };

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type ReceiptRecord, receiptOfRecord } from "../../src/gateway/meter.ts";
 import { receiptText } from "../../src/gateway/receipts.ts";
 import { RECORD_DAY_SQL } from "../../src/gateway/usage.ts";
-import { archiveFinalEpochs } from "../../src/settler/archive.ts";
+import { archiveBucketOf, archiveFinalEpochs } from "../../src/settler/archive.ts";
 import { meteringTotals } from "../../src/settler/metering.ts";
 import type { PayoutsReturnType } from "../../src/settler/payouts.ts";
 import { adminCall, call, verifyReceipt } from "../gateway/helpers.ts";
@@ -333,6 +333,31 @@ describe("settlement end to end", () => {
     const usageBefore = await usageView();
     const countedBefore = await counted();
     expect(usageBefore.list.archived_before).not.toBe(new Date(settledWatermark).toISOString());
+    // The receipts the gateway serves from D1 now, to compare with what it serves from the archive afterwards.
+    const receiptsBefore = new Map<string, string>();
+    for (const id of ids) {
+      const served = await expectJson<{ payload: string; archived: boolean }>(
+        await call(`/v1/usage/receipts/${id}`, { key: w.apiKey }),
+        200,
+      );
+      expect(served.archived).toBe(false);
+      receiptsBefore.set(id, served.payload);
+    }
+    // Each meter database archives to the bucket SETTLEMENT_ARCHIVE_BUCKETS names (its region's), BUCKET otherwise;
+    // a bucket the settler does not have, or a malformed mapping, fails the run before anything moves.
+    const withBuckets = (mapping: string) =>
+      ({
+        ...settlerEnv,
+        USAGE_RETENTION_DAYS: "0",
+        SETTLEMENT_ARCHIVE_BUCKETS: mapping,
+      }) as unknown as typeof settlerEnv;
+    expect(archiveBucketOf(withBuckets("METER_DB_EU:NOWHERE"), "METER_DB")).toBe(env.BUCKET);
+    expect(archiveBucketOf(withBuckets(" METER_DB : BUCKET "), "METER_DB")).toBe(env.BUCKET);
+    expect(() => archiveBucketOf(withBuckets("METER_DB"), "METER_DB")).toThrow(/METER_BINDING:R2_BINDING/);
+    await expect(archiveFinalEpochs(withBuckets("METER_DB:ARCHIVE_NOWHERE"), { now })).rejects.toThrow(
+      /no R2 binding ARCHIVE_NOWHERE to archive METER_DB/,
+    );
+    expect(await counted()).toEqual(countedBefore);
 
     // The final epochs before ours move first (with a clock just before our watermark).
     await archive("0", settledWatermark - 1);
@@ -409,6 +434,20 @@ describe("settlement end to end", () => {
     for (const l of mine) {
       expect(await verifyReceipt(l.signer, receiptText(receiptOfRecord(l)), l.signature)).toBe(true);
     }
+    // The gateway still serves those receipts, now from the archive: the same payload and signature as in D1.
+    for (const l of mine) {
+      const served = await expectJson<{ payload: string; signature: string; signer: string; archived: boolean }>(
+        await call(`/v1/usage/receipts/${l.request_id}`, { key: w.apiKey }),
+        200,
+      );
+      expect(served).toMatchObject({ archived: true, signature: l.signature, signer: l.signer });
+      expect(served.payload).toBe(must(receiptsBefore.get(l.request_id)));
+      expect(await verifyReceipt(served.signer, served.payload, served.signature)).toBe(true);
+    }
+    // A still-live record is served from D1; an id the gateway did not make is not searched for in the archive.
+    const liveReceipt = await call(`/v1/usage/receipts/${must(later.ids[0])}`, { key: w.apiKey });
+    expect(await expectJson<{ archived: boolean }>(liveReceipt, 200)).toMatchObject({ archived: false });
+    expect((await call(`/v1/usage/receipts/own-${crypto.randomUUID()}`, { key: w.apiKey })).status).toBe(404);
 
     // Reconciliation sees the same totals as before, now from the stored ones.
     const meteringAfter = await meteringTotals(env);
