@@ -1,10 +1,10 @@
 // Receipts of usage records that the usage archive moved from D1 to R2 (settler/archive.ts), found from the time a
 // request id carries, so `GET /v1/usage/receipts/:id` keeps serving them after the retention.
 import { archivePrefix } from "../settler/archive.ts";
-import type { ReceiptRecord } from "./meter.ts";
+import type { SignedRecord } from "./meter.ts";
 
 /** An archived usage record: the receipt's columns, its signature and signer, and the epoch it was settled in. */
-export type ArchivedRecord = ReceiptRecord & { signature: string; signer: string | null; epoch_id: number };
+export type ArchivedRecord = SignedRecord & { epoch_id: number };
 
 /**
  * Archived epochs searched for one record. A record belongs to the first epoch closed after it was written whose

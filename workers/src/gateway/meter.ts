@@ -53,6 +53,10 @@ export type ReceiptRecord = Omit<ReceiptPayload, "v" | "estimated" | "created_at
   created_at: number;
 };
 
+/** A stored usage record's receipt columns with its signature and the key that made it (null: before signers were
+ * stored). */
+export type SignedRecord = ReceiptRecord & { signature: string; signer: string | null };
+
 /** The charge for an outcome: the license price of the tokens, capped by the reservation (which bounds max_tokens). */
 export function chargeOf(m: Metered, o: Outcome): bigint {
   if (o.status === "upstream_error") return 0n;

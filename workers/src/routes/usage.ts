@@ -8,7 +8,7 @@ import { findArchivedRecord } from "../gateway/archived-receipts.ts";
 import { apiKeyAuth } from "../gateway/auth.ts";
 import { escrowStatus } from "../gateway/catalog.ts";
 import type { ApiKey } from "../gateway/keys.ts";
-import { RECEIPT_COLUMNS, type ReceiptRecord, receiptOfRecord } from "../gateway/meter.ts";
+import { RECEIPT_COLUMNS, receiptOfRecord, type SignedRecord } from "../gateway/meter.ts";
 import { previousSigners, RECEIPT_SCHEME, receiptText, signerOf } from "../gateway/receipts.ts";
 import { archivedBefore, listGroups, listRecords } from "../gateway/usage.ts";
 import { validate } from "../validate.ts";
@@ -38,7 +38,7 @@ export const usage = new Hono<AppEnv>()
       `SELECT ${RECEIPT_COLUMNS}, signature, signer FROM usage_records WHERE request_id = ?`,
     )
       .bind(id)
-      .first<ReceiptRecord & { signature: string; signer: string | null }>();
+      .first<SignedRecord>();
     // Past the usage retention the record is in this region's archive in R2, under the epoch that settled it.
     const found = row ?? (await findArchivedRecord(c.env.DB, c.env.BUCKET, id));
     if (!found || found.payer !== keyOf(c).payer)

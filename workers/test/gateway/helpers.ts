@@ -4,7 +4,10 @@ import { p256 } from "@noble/curves/nist";
 import { sha256 } from "@noble/hashes/sha2";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
+import { vi } from "vitest";
+import { forgetLeases } from "../../src/gateway/lease.ts";
 import { type ReceiptRecord, receiptOfRecord } from "../../src/gateway/meter.ts";
+import { forgetRateLeases } from "../../src/gateway/rate-limit.ts";
 import { receiptText } from "../../src/gateway/receipts.ts";
 
 let counter = 0;
@@ -256,4 +259,11 @@ export async function verifyReceipt(publicKey: string, payload: string, signatur
   const noble = p256.verify(bytes(signature), sha256(message), bytes(publicKey), { lowS: true, prehash: false });
   if (web !== noble) throw new Error(`WebCrypto says ${web}, @noble/curves with low s says ${noble}.`);
   return web;
+}
+
+/** Back to a fresh isolate after a test: real timers, no escrow or rate-limit leases in memory (their rows stay). */
+export function forgetIsolate(): void {
+  vi.useRealTimers();
+  forgetLeases();
+  forgetRateLeases();
 }

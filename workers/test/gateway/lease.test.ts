@@ -4,15 +4,11 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { chargeLease, forgetLeases, LEASE_TTL_MS, type Lease } from "../../src/gateway/lease.ts";
 import { forgetRateLeases } from "../../src/gateway/rate-limit.ts";
-import { charged, complete, holds, leases, ledger, prices, seed } from "./helpers.ts";
+import { charged, complete, forgetIsolate, holds, leases, ledger, prices, seed } from "./helpers.ts";
 
 const sumOf = (xs: string[]) => xs.reduce((a, x) => a + BigInt(x), 0n);
 
-afterEach(() => {
-  vi.useRealTimers();
-  forgetLeases();
-  forgetRateLeases();
-});
+afterEach(forgetIsolate);
 
 describe("escrow leases", () => {
   it("apply a charge once when its writes run again (a batch retried after it had committed)", async () => {

@@ -8,11 +8,10 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/gateway/crypto.ts";
 import { forgetLeases, LEASE_SWEEP_AFTER_MS } from "../../src/gateway/lease.ts";
 import { pruneGateway } from "../../src/gateway/prune.ts";
-import { forgetRateLeases } from "../../src/gateway/rate-limit.ts";
 import { SESSION_TTL_MS } from "../../src/gateway/siwe.ts";
 import { utcDay } from "../../src/gateway/spend.ts";
 import { jobsByCron } from "../../src/scheduled.ts";
-import { call, charged, complete, holds, leases, ledger, prices, seed, signInAs } from "./helpers.ts";
+import { call, charged, complete, forgetIsolate, holds, leases, ledger, prices, seed, signInAs } from "./helpers.ts";
 
 /** The payer's escrow as `GET /v1/escrow` shows it (one token per seeded payer). */
 async function escrowView(apiKey: string) {
@@ -55,11 +54,7 @@ async function released(leaseId: string) {
   }
 }
 
-afterEach(() => {
-  vi.useRealTimers();
-  forgetLeases();
-  forgetRateLeases();
-});
+afterEach(forgetIsolate);
 
 describe("gateway housekeeping: leases", () => {
   it("releases the expired lease of a payer who never calls again, moving nothing else", async () => {
