@@ -134,13 +134,17 @@ export const spendHolds = sqliteTable(
     state: text("state").notNull(),
     settledAt: integer("settled_at"),
     createdAt: integer("created_at").notNull(),
-    /** Leases only: when a lease its isolate stopped confirming may be released by anyone (ms since epoch). */
+    /**
+     * Leases and per-request reservations: when a hold whose isolate stopped confirming it may be released by anyone
+     * (ms since epoch; gateway/lease.ts, gateway/spend.ts). Null on charges.
+     */
     expiresAt: integer("expires_at"),
   },
   (t) => [
     index("spend_holds_unsettled").on(t.payer, t.token, t.settledAt),
     index("spend_holds_key_day").on(t.keyId, t.day),
     index("spend_holds_leases").on(t.payer, t.token, t.expiresAt).where(sql`state = 'leased'`),
+    index("spend_holds_reservations").on(t.payer, t.token, t.expiresAt).where(sql`state = 'reserved'`),
   ],
 );
 

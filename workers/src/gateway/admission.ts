@@ -2,7 +2,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
-import { admitFromLease, keepAlive } from "./lease.ts";
+import { admitFromLease, keepAlive, keepHoldAlive, LEASE_SWEEP_AFTER_MS } from "./lease.ts";
 import type { Metered, Outcome, Spend } from "./meter.ts";
 import { recordUsage } from "./meter.ts";
 import { costOf } from "./pricing.ts";
@@ -62,15 +62,17 @@ export async function admit(c: Context<AppEnv>, p: AdmitParameters): Promise<Adm
     if (err instanceof RateLimitError) for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
     throw err;
   }
+  // A stream lasts as long as the upstream writes; a non-streaming call at most as long as its routes allow.
+  const maxDurationMs = p.stream ? Number.POSITIVE_INFINITY : upstreamBoundMs(resolved.routes);
   let spend: Spend;
   if (c.req.header("x-request-id") === requestId) {
-    // A client-chosen id may repeat: its own reservation row makes the database refuse the second use (409).
-    await reserve(c.env.DB, hold);
-    spend = { kind: "hold" };
+    // A client-chosen id may repeat: its own reservation row makes the database refuse the second use (409). It
+    // expires as a lease does, so the worst case of a request whose worker dies comes back to the payer.
+    await reserve(c.env.DB, hold, now + LEASE_SWEEP_AFTER_MS);
+    const beating = { id: requestId, state: "reserved" } as const;
+    spend = { kind: "hold", stopKeepAlive: keepHoldAlive(c.env.DB, beating, waitUntil, maxDurationMs) };
   } else {
     const lease = await admitFromLease(c.env.DB, hold, waitUntil);
-    // A stream lasts as long as the upstream writes; a non-streaming call at most as long as its routes allow.
-    const maxDurationMs = p.stream ? Number.POSITIVE_INFINITY : upstreamBoundMs(resolved.routes);
     spend = { kind: "lease", lease, stopKeepAlive: keepAlive(c.env.DB, lease, waitUntil, maxDurationMs) };
   }
   const metered: Metered = {

@@ -1,7 +1,7 @@
 // Escrow leases: an isolate reserves a slice of a key's spendable escrow in one conditional statement and admits
 // requests against it in memory, so the request path waits for no database in the common case.
 import { CHARGE_INSERT_SQL } from "./metering-sql.ts";
-import { CONTROL_BINDING, type ReserveParameters, refuse, utcDay } from "./spend.ts";
+import { CONTROL_BINDING, type ReserveParameters, refuse, releaseExpiredReservationsOf, utcDay } from "./spend.ts";
 import { type Write, type Writes, writeBehind } from "./write-behind.ts";
 
 /** An isolate admits requests against a lease only this long after the database last confirmed it live (ms). */
@@ -119,9 +119,9 @@ function currentLease(db: D1Database, p: ReserveParameters, waitUntil: (p: Promi
 }
 
 /**
- * Releases the payer's leases that expired (their isolates stopped confirming them), then grants into `lease`
- * g = max(need, min(want, available ÷ LEASE_SHARE)), capped by the available escrow and the key's daily limit, and
- * only if g ≥ need and g > 0. One batch, so the check and the grant see the same state.
+ * Releases the payer's leases and reservations that expired (their isolates stopped confirming them), then grants
+ * into `lease` g = max(need, min(want, available ÷ LEASE_SHARE)), capped by the available escrow and the key's daily
+ * limit, and only if g ≥ need and g > 0. One batch, so the check and the grant see the same state.
  */
 const SWEEP_SQL = `${RELEASE_LEASES} ${EXPIRED_LEASE} AND payer = ?2 AND token = ?3`;
 
@@ -148,8 +148,9 @@ RETURNING CAST(reserved AS TEXT) AS reserved`;
 async function grant(db: D1Database, lease: Lease, need: bigint, p: ReserveParameters): Promise<boolean> {
   const sentAt = Date.now();
   const want = lease.target > need ? lease.target : need;
-  const [, granted] = await db.batch([
+  const [, , granted] = await db.batch([
     db.prepare(SWEEP_SQL).bind(sentAt, lease.payer, lease.token),
+    releaseExpiredReservationsOf(db, sentAt, lease.payer, lease.token),
     db
       .prepare(GRANT_SQL)
       .bind(
@@ -284,17 +285,34 @@ export function keepAlive(
   waitUntil: (p: Promise<unknown>) => void,
   maxDurationMs = Number.POSITIVE_INFINITY,
 ): () => void {
+  return keepHoldAlive(db, { id: lease.id, state: "leased" }, waitUntil, maxDurationMs, (sentAt) => {
+    lease.confirmedAt = Math.max(lease.confirmedAt, sentAt);
+  });
+}
+
+/**
+ * The heartbeat of a hold row (a lease, or a request's own reservation) while it is in `state`: pushes its
+ * `expires_at` to LEASE_SWEEP_AFTER_MS past each beat, when its request may outlast LEASE_UNATTENDED_MS, and calls
+ * `confirmed` with the beat's start when the row was still in that state. Returns the function that stops it.
+ */
+export function keepHoldAlive(
+  db: D1Database,
+  hold: { id: string; state: "leased" | "reserved" },
+  waitUntil: (p: Promise<unknown>) => void,
+  maxDurationMs: number,
+  confirmed: (sentAt: number) => void = () => {},
+): () => void {
   if (maxDurationMs < LEASE_UNATTENDED_MS) return () => {};
   const timer = setInterval(() => {
     const sentAt = Date.now();
-    const confirmed = db
-      .prepare("UPDATE spend_holds SET expires_at = ?2 WHERE request_id = ?1 AND state = 'leased'")
-      .bind(lease.id, sentAt + LEASE_SWEEP_AFTER_MS)
+    const beat = db
+      .prepare("UPDATE spend_holds SET expires_at = ?2 WHERE request_id = ?1 AND state = ?3")
+      .bind(hold.id, sentAt + LEASE_SWEEP_AFTER_MS, hold.state)
       .run()
       .then((result) => {
-        if (result.meta.changes > 0) lease.confirmedAt = Math.max(lease.confirmedAt, sentAt);
+        if (result.meta.changes > 0) confirmed(sentAt);
       });
-    waitUntil(confirmed.catch(() => undefined));
+    waitUntil(beat.catch(() => undefined));
   }, LEASE_HEARTBEAT_MS);
   return () => clearInterval(timer);
 }

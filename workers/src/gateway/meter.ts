@@ -11,9 +11,11 @@ import { type Write, type Writes, writeBehindAll } from "./write-behind.ts";
 
 /**
  * Where a request's worst case is held: its own reservation row (client-chosen request ids), or the isolate's
- * escrow lease, kept live by `stopKeepAlive`'s timer until the request is charged.
+ * escrow lease; either kept live by `stopKeepAlive`'s timer until the request is charged.
  */
-export type Spend = { kind: "hold" } | { kind: "lease"; lease: Lease; stopKeepAlive: () => void };
+export type Spend =
+  | { kind: "hold"; stopKeepAlive: () => void }
+  | { kind: "lease"; lease: Lease; stopKeepAlive: () => void };
 
 /** What is known about a request once it is admitted and its worst case reserved. */
 export type Metered = {
@@ -164,8 +166,8 @@ export async function recordUsage(
   };
   const usage: Writes = { db: env.METER_DB, binding: "METER_DB", writes: [insert] };
   let written: Promise<void>;
+  m.spend.stopKeepAlive();
   if (m.spend.kind === "lease") {
-    m.spend.stopKeepAlive();
     const charge = chargeLease(env.DB, m.spend.lease, m.requestId, m.reserved, cost);
     written = writeBehindAll([usage, charge.writes]).then(([, results]) => charge.committed(results ?? []));
   } else {

@@ -1,9 +1,11 @@
-// Housekeeping of the control database: rows the gateway leaves behind that nothing deletes on the request path
-// (expired and released escrow leases, expired payer sessions, old rate-limit windows). D1 caps a database at 10 GB,
+// Housekeeping of the control database: holds and rows the gateway leaves behind that nothing settles or deletes on
+// the request path (expired escrow leases and reservations, released leases, expired payer sessions, old rate-limit
+// windows). D1 caps a database at 10 GB,
 // and the control database is shared by every region. Runs hourly (scheduled.ts).
 import { deleteReleasedLeases, releaseExpiredLeases } from "./lease.ts";
 import { deleteOldRateWindows } from "./rate-limit.ts";
 import { deleteExpiredSessions } from "./siwe.ts";
+import { releaseExpiredReservations } from "./spend.ts";
 
 /** Rows per statement: each statement stays short, whatever the backlog. */
 const ROWS_PER_STATEMENT = 1000;
@@ -20,15 +22,21 @@ export type PruneOptions = {
 };
 
 /** What one run did, per step: rows released (leases) or deleted. */
-export type Pruned = { leasesReleased: number; leasesDeleted: number; sessions: number; rateWindows: number };
+export type Pruned = {
+  leasesReleased: number;
+  reservationsReleased: number;
+  leasesDeleted: number;
+  sessions: number;
+  rateWindows: number;
+};
 
 /**
- * Releases the escrow of expired leases of every payer, then deletes released leases of past days, expired payer
+ * Releases the escrow of expired leases and reservations of every payer, then deletes released leases of past days, expired payer
  * sessions and rate-limit windows no longer counted. Each step repeats one bounded statement until it finds fewer
  * rows than it asked for, or has taken MAX_ROWS_PER_RUN. Idempotent: every statement takes only rows its own rule
  * still selects (a released lease is not released again, a deleted row is gone), so a run cut short or repeated, or
- * two runs at once, change nothing twice. Per-request holds are not touched: the usage archive deletes them once
- * their epoch is final (settler/archive.ts).
+ * two runs at once, change nothing twice. Per-request holds are released only when expired and never deleted: the
+ * usage archive deletes them once their epoch is final (settler/archive.ts).
  */
 export async function pruneGateway(db: D1Database, options: PruneOptions = {}): Promise<Pruned> {
   const now = options.now ?? Date.now();
@@ -37,6 +45,7 @@ export async function pruneGateway(db: D1Database, options: PruneOptions = {}): 
   const rows = async (statement: D1PreparedStatement) => (await statement.all()).results.length;
   const changes = async (statement: D1PreparedStatement) => (await statement.run()).meta.changes;
   const leasesReleased = await inBatches(cap, (limit) => rows(releaseExpiredLeases(db, now, limit)));
+  const reservationsReleased = await inBatches(cap, (limit) => rows(releaseExpiredReservations(db, now, limit)));
   // Released leases in id order: each statement starts after the last id the previous one deleted, so the rows it
   // keeps (today's, live leases) are read once per run, not once per statement.
   let after: string | undefined;
@@ -47,7 +56,7 @@ export async function pruneGateway(db: D1Database, options: PruneOptions = {}): 
   });
   const sessions = await inBatches(cap, (limit) => changes(deleteExpiredSessions(db, now, limit)));
   const rateWindows = await inBatches(cap, (limit) => changes(deleteOldRateWindows(db, now, limit)));
-  return { leasesReleased, leasesDeleted, sessions, rateWindows };
+  return { leasesReleased, reservationsReleased, leasesDeleted, sessions, rateWindows };
 }
 
 /** Runs `step` with limits of ROWS_PER_STATEMENT until it takes fewer rows than allowed or `cap` rows in all. */

@@ -12,8 +12,8 @@ import type { Write } from "./write-behind.ts";
  * costs the same whatever the number of holds.
  */
 const RESERVE_SQL = `
-INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at)
-SELECT ?1, ?2, ?3, ?4, ?5, CAST(?6 AS INTEGER), CAST(?6 AS INTEGER), 'reserved', ?7
+INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at, expires_at)
+SELECT ?1, ?2, ?3, ?4, ?5, CAST(?6 AS INTEGER), CAST(?6 AS INTEGER), 'reserved', ?7, ?9
 WHERE coalesce((SELECT balance - withdrawal - held FROM escrow_balances WHERE payer = ?2 AND token = ?3), 0)
     >= CAST(?6 AS INTEGER)
   AND (?8 IS NULL OR coalesce((SELECT sum(amount) FROM spend_holds WHERE key_id = ?4 AND day = ?5), 0)
@@ -39,8 +39,12 @@ export const CONTROL_BINDING = "DB";
 /** The UTC day of a time, as YYYY-MM-DD (daily spend limits count per UTC day). */
 export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** Reserves the worst case or throws `insufficient_quota` (402), or `conflict` when the request id was used. */
-export async function reserve(db: D1Database, p: ReserveParameters): Promise<void> {
+/**
+ * Reserves the worst case or throws `insufficient_quota` (402), or `conflict` when the request id was used. Until
+ * `expiresAt` the reservation is its request's; after, a sweep may release it (`EXPIRED_RESERVATION`), unless a
+ * heartbeat moved it on (gateway/lease.ts `keepHoldAlive`).
+ */
+export async function reserve(db: D1Database, p: ReserveParameters, expiresAt: number): Promise<void> {
   const inserted = await db
     .prepare(RESERVE_SQL)
     .bind(
@@ -52,6 +56,7 @@ export async function reserve(db: D1Database, p: ReserveParameters): Promise<voi
       p.amount.toString(),
       p.now,
       p.dailyLimit?.toString() ?? null,
+      expiresAt,
     )
     .first<{ request_id: string }>();
   if (!inserted) await refuse(db, p);
@@ -91,11 +96,48 @@ export async function refuse(db: D1Database, p: ReserveParameters, leased = 0n):
   );
 }
 
-/** Turns a reservation into the actual charge, never more than reserved; a second call changes nothing. */
+/**
+ * Turns a reservation into the actual charge, never more than reserved; a second call changes nothing. A reservation
+ * a sweep took back (`expired`: its request outlived its expiry without a heartbeat landing) is charged all the same:
+ * the call happened and its usage record is written, so the charge is what `held` must count.
+ */
 export function settleWrite(requestId: string, amount: bigint): Write {
   return {
     sql: `UPDATE spend_holds SET amount = min(reserved, CAST(?2 AS INTEGER)), state = CASE WHEN CAST(?2 AS INTEGER) = 0
-      THEN 'released' ELSE 'charged' END WHERE request_id = ?1 AND state = 'reserved'`,
+      THEN 'released' ELSE 'charged' END WHERE request_id = ?1 AND state IN ('reserved', 'expired')`,
     params: [requestId, amount.toString()],
   };
+}
+
+/**
+ * A reservation whose request stopped confirming it: its worker went away between admission and charge (a crash,
+ * an evicted isolate), so nothing will ever settle it. Released as `expired` with amount 0, which gives its worst
+ * case back to the payer; `settleWrite` still charges it should its request turn out to be alive after all.
+ */
+const EXPIRED_RESERVATION = "state = 'reserved' AND expires_at < ?1";
+const EXPIRE_RESERVATIONS = "UPDATE spend_holds SET amount = 0, state = 'expired' WHERE";
+
+/** Releases the expired reservations of one payer in a token (with each lease grant, gateway/lease.ts). */
+export function releaseExpiredReservationsOf(
+  db: D1Database,
+  now: number,
+  payer: string,
+  token: string,
+): D1PreparedStatement {
+  return db
+    .prepare(`${EXPIRE_RESERVATIONS} ${EXPIRED_RESERVATION} AND payer = ?2 AND token = ?3`)
+    .bind(now, payer, token);
+}
+
+/**
+ * Releases up to `limit` expired reservations of every payer (the hourly housekeeping, gateway/prune.ts) and returns
+ * their ids (count them: `meta.changes` includes the triggers' updates of `escrow_balances`).
+ */
+export function releaseExpiredReservations(db: D1Database, now: number, limit: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `${EXPIRE_RESERVATIONS} rowid IN (SELECT rowid FROM spend_holds WHERE ${EXPIRED_RESERVATION} LIMIT ?2)
+       RETURNING request_id`,
+    )
+    .bind(now, limit);
 }

@@ -1,15 +1,16 @@
-// The hourly housekeeping of the control database (gateway/prune.ts): expired leases give their escrow back for every
-// payer, released leases of past days, expired sessions and uncounted rate windows leave, and nothing charged moves.
+// The hourly housekeeping of the control database (gateway/prune.ts): expired leases and reservations give their
+// escrow back for every payer, released leases of past days, expired sessions and uncounted rate windows leave, and
+// nothing charged moves.
 // Time moves through the job's `now` option (and fake `Date` for requests of "yesterday"), never by sleeping.
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/gateway/crypto.ts";
-import { forgetLeases, LEASE_SWEEP_AFTER_MS } from "../../src/gateway/lease.ts";
+import { forgetLeases, keepHoldAlive, LEASE_HEARTBEAT_MS, LEASE_SWEEP_AFTER_MS } from "../../src/gateway/lease.ts";
 import { pruneGateway } from "../../src/gateway/prune.ts";
 import { SESSION_TTL_MS } from "../../src/gateway/siwe.ts";
-import { utcDay } from "../../src/gateway/spend.ts";
+import { reserve, settleWrite, utcDay } from "../../src/gateway/spend.ts";
 import { jobsByCron } from "../../src/scheduled.ts";
 import { call, charged, complete, forgetIsolate, holds, leases, ledger, prices, seed, signInAs } from "./helpers.ts";
 
@@ -156,6 +157,7 @@ describe("gateway housekeeping: leases", () => {
 
     expect(await pruneGateway(env.DB, { now })).toEqual({
       leasesReleased: 0,
+      reservationsReleased: 0,
       leasesDeleted: 0,
       sessions: 0,
       rateWindows: 0,
@@ -226,6 +228,123 @@ describe("gateway housekeeping: leases", () => {
     expect((await leases(s.payer)).map((l) => l.request_id)).not.toContain(lease.request_id);
     // Its charges stay.
     expect(await holds(s.payer)).toHaveLength(2);
+  });
+});
+
+/** The reservation a request with its own id holds once admitted, as admission writes it (gateway/admission.ts). */
+async function reserveFor(s: { payer: string; token: string; keyId: string }, expiresAt: number, amount = 28n) {
+  const requestId = `own-${crypto.randomUUID()}`;
+  const now = Date.now();
+  const hold = { requestId, payer: s.payer, token: s.token, keyId: s.keyId, amount, dailyLimit: null, now };
+  await reserve(env.DB, hold, expiresAt);
+  return requestId;
+}
+
+async function holdOf(requestId: string) {
+  return env.DB.prepare(
+    `SELECT state, CAST(amount AS TEXT) AS amount, CAST(reserved AS TEXT) AS reserved, expires_at, created_at
+     FROM spend_holds WHERE request_id = ?`,
+  )
+    .bind(requestId)
+    .first<{ state: string; amount: string; reserved: string; expires_at: number | null; created_at: number }>();
+}
+
+describe("gateway housekeeping: reservations", () => {
+  it("gives back the reservation of a request whose worker died, at its expiry, and still charges a late end", async () => {
+    const s = await seed(prices);
+    const expiry = Date.now() + LEASE_SWEEP_AFTER_MS;
+    // Admitted with its own id, then its worker went away: nothing will settle the reservation.
+    const id = await reserveFor(s, expiry);
+    const before = await books(s);
+    expect(before.holds).toEqual([{ request_id: id, state: "reserved", amount: "28", reserved: "28" }]);
+    expect(before.ledger.held).toBe(28n);
+    expect(before.view?.reserved).toBe("28");
+
+    // At its expiry it is still its request's.
+    expect((await pruneGateway(env.DB, { now: expiry })).reservationsReleased).toBe(0);
+    expect(await holds(s.payer)).toEqual(before.holds);
+    const pruned = await pruneGateway(env.DB, { now: expiry + 1 });
+    expect(pruned.reservationsReleased).toBeGreaterThanOrEqual(1);
+    const after = await books(s);
+    expect(after.holds).toEqual([{ request_id: id, state: "expired", amount: "0", reserved: "28" }]);
+    expect(after.ledger).toEqual({ ...before.ledger, held: 0n, summed: 0n });
+    expect(after.view).toEqual({ ...before.view, reserved: "0", available: before.ledger.balance.toString() });
+    expect((await pruneGateway(env.DB, { now: expiry + 1 })).reservationsReleased).toBe(0);
+    expect(await books(s)).toEqual(after);
+
+    // Its request was alive after all (its heartbeats lost): its charge lands as on a reservation, and counts.
+    const { sql, params } = settleWrite(id, 8n);
+    await env.DB.prepare(sql)
+      .bind(...params)
+      .run();
+    expect(await holds(s.payer)).toEqual([{ request_id: id, state: "charged", amount: "8", reserved: "28" }]);
+    expect(await ledger(s.payer)).toEqual({ ...before.ledger, held: 8n, summed: 8n });
+    // A second delivery of the same charge changes nothing.
+    await env.DB.prepare(sql)
+      .bind(...params)
+      .run();
+    expect((await ledger(s.payer)).held).toBe(8n);
+  });
+
+  it("lets the payer's next lease grant give back its expired reservations, and no one else's", async () => {
+    const s = await seed(prices);
+    const other = await seed(prices);
+    const now = Date.now();
+    const dead = await reserveFor(s, now - 1);
+    const live = await reserveFor(s, now + LEASE_SWEEP_AFTER_MS);
+    const otherDead = await reserveFor(other, now - 1);
+    expect((await ledger(s.payer)).held).toBe(56n);
+
+    expect((await complete(s.apiKey, s.model)).status).toBe(200);
+    await charged(s.payer, 2);
+    expect((await holdOf(dead))?.state).toBe("expired");
+    expect((await holdOf(live))?.state).toBe("reserved");
+    expect((await holdOf(otherDead))?.state).toBe("reserved");
+    const l = await ledger(s.payer);
+    expect(l.held).toBe(l.summed);
+    const [lease] = await leases(s.payer);
+    // The live reservation, the request's charge of 8 and what the lease still holds.
+    expect(l.held).toBe(28n + 8n + BigInt(lease?.amount ?? "x"));
+  });
+
+  it("stamps each reservation with its expiry, and a heartbeat moves it on while its request runs", async () => {
+    const s = await seed(prices);
+    const own = `own-${crypto.randomUUID()}`;
+    const started = Date.now();
+    expect((await complete(s.apiKey, s.model, { "x-request-id": own })).status).toBe(200);
+    await charged(s.payer, 1);
+    const row = await holdOf(own);
+    expect(row?.state).toBe("charged");
+    expect(row?.expires_at).toBe((row?.created_at ?? 0) + LEASE_SWEEP_AFTER_MS);
+    expect(row?.created_at).toBeGreaterThanOrEqual(started);
+
+    // A stream (no bound on its duration) beats every LEASE_HEARTBEAT_MS; a bounded call needs no beat.
+    const id = await reserveFor(s, started + LEASE_SWEEP_AFTER_MS);
+    const beats: Promise<unknown>[] = [];
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    const stopBounded = keepHoldAlive(env.DB, { id, state: "reserved" }, (p) => beats.push(p), 30_000);
+    const stop = keepHoldAlive(env.DB, { id, state: "reserved" }, (p) => beats.push(p), Number.POSITIVE_INFINITY);
+    vi.advanceTimersByTime(LEASE_HEARTBEAT_MS);
+    expect(beats).toHaveLength(1);
+    await Promise.all(beats);
+    const beaten = (await holdOf(id))?.expires_at ?? 0;
+    expect(beaten).toBeGreaterThan(started + LEASE_SWEEP_AFTER_MS);
+    // So the sweep at the first expiry leaves it.
+    await pruneGateway(env.DB, { now: started + LEASE_SWEEP_AFTER_MS + 1 });
+    expect((await holdOf(id))?.state).toBe("reserved");
+    stop();
+    stopBounded();
+    vi.advanceTimersByTime(LEASE_HEARTBEAT_MS * 3);
+    expect(beats).toHaveLength(1);
+    // Once settled, a beat would change nothing: it only moves a row still in the state it keeps.
+    await env.DB.prepare(settleWrite(id, 8n).sql)
+      .bind(...settleWrite(id, 8n).params)
+      .run();
+    const stale = keepHoldAlive(env.DB, { id, state: "reserved" }, (p) => beats.push(p), Number.POSITIVE_INFINITY);
+    vi.advanceTimersByTime(LEASE_HEARTBEAT_MS);
+    stale();
+    await Promise.all(beats);
+    expect((await holdOf(id))?.expires_at).toBe(beaten);
   });
 });
 
