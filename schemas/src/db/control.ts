@@ -112,8 +112,9 @@ export const escrowBalances = sqliteTable(
 
 /**
  * One hold per metered request: the worst case while in flight (state `reserved`), the actual charge once done
- * (`charged`), nothing when the upstream failed (`released`). Unsettled holds count against escrow until the
- * settler marks them settled together with the lowered escrow balance.
+ * (`charged`), nothing when the upstream failed (`released`) or when its worker went away before charging it
+ * (`expired`, gateway/spend.ts). Unsettled holds count against escrow until the settler marks them settled together
+ * with the lowered escrow balance.
  *
  * A row in state `leased` is an isolate's escrow lease (gateway/lease.ts): a slice of a key's spendable escrow that
  * the isolate admits requests against in memory. Its `reserved` is everything ever granted into it, its `amount`
@@ -141,7 +142,9 @@ export const spendHolds = sqliteTable(
     expiresAt: integer("expires_at"),
   },
   (t) => [
-    index("spend_holds_unsettled").on(t.payer, t.token, t.settledAt),
+    // Unsettled holds by time, for the admin `settled_before` marking (gateway/catalog.ts upsertEscrow): time-ordered
+    // inserts append to it, where an index led by payer takes a page per payer in every metering batch.
+    index("spend_holds_unsettled_by_time").on(t.createdAt).where(sql`settled_at IS NULL`),
     index("spend_holds_key_day").on(t.keyId, t.day),
     index("spend_holds_leases").on(t.payer, t.token, t.expiresAt).where(sql`state = 'leased'`),
     index("spend_holds_reservations").on(t.payer, t.token, t.expiresAt).where(sql`state = 'reserved'`),

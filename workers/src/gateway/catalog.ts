@@ -157,7 +157,9 @@ export async function upsertLicense(db: D1Database, l: LicenseInput): Promise<vo
  * reads (the sync's and the settler's) carry the block they were read at, and replace a stored row only if it was
  * read at the same or an older block: the newest chain state wins whichever writer lands last, so a sync read from
  * before an epoch's debit can never overwrite the settler's post-debit balance. Admin writes (no block) always apply.
- * `held` is computed on insert (a row created after holds exist) and otherwise left to the `spend_holds` triggers.
+ * `held` is left to the `spend_holds` triggers, and a new row starts it at 0: no hold of a pair holds anything before
+ * its escrow row exists (a reservation, a lease grant and a lease's charges all need available escrow, which only the
+ * row has; a free model's reservation holds 0), and escrow rows are never deleted.
  * With `ledgerTip` (the chain sync's read of the ledger's tip epoch at the same block), a balance may only go down
  * while an epoch the settler recorded as settled is above the tip, i.e. vetoed and refunded on-chain but its holds
  * not reopened by the settler yet: the refund reaches `balance` only with the settler's reopening, never before it.
@@ -166,8 +168,7 @@ export function escrowStatement(db: D1Database, e: EscrowInput, now = Date.now()
   return db
     .prepare(
       `INSERT INTO escrow_balances (payer, token, balance, withdrawal, block_number, updated_at, held)
-       VALUES (?1, ?2, CAST(?3 AS INTEGER), CAST(?4 AS INTEGER), ?5, ?6, (SELECT coalesce(sum(amount), 0)
-         FROM spend_holds WHERE payer = ?1 AND token = ?2 AND settled_at IS NULL))
+       VALUES (?1, ?2, CAST(?3 AS INTEGER), CAST(?4 AS INTEGER), ?5, ?6, 0)
        ON CONFLICT(payer, token) DO UPDATE SET
          balance = CASE WHEN ?7 IS NOT NULL AND EXISTS (SELECT 1 FROM settlement_epochs
            WHERE status = 'settled' AND epoch_id > ?7) THEN min(excluded.balance, escrow_balances.balance)
@@ -200,12 +201,14 @@ export async function upsertEscrow(db: D1Database, e: EscrowInput): Promise<void
     await upsert.run();
     return;
   }
+  // Found through the unsettled holds by time (`spend_holds_unsettled_by_time`): every payer's before the instant
+  // are read, so the cost grows with what all payers left unsettled, which the settler's marking by request id avoids.
   const settle = db
     .prepare(
-      `UPDATE spend_holds SET settled_at = ? WHERE payer = ? AND token = ? AND settled_at IS NULL
-         AND state IN ('charged', 'released') AND created_at < ?`,
+      `UPDATE spend_holds SET settled_at = ? WHERE settled_at IS NULL AND created_at < ? AND payer = ? AND token = ?
+         AND state IN ('charged', 'released')`,
     )
-    .bind(now, e.payer.toLowerCase(), e.token.toLowerCase(), e.settledBefore);
+    .bind(now, e.settledBefore, e.payer.toLowerCase(), e.token.toLowerCase());
   await db.batch([settle, upsert]);
 }
 
@@ -214,21 +217,33 @@ export async function upsertEscrow(db: D1Database, e: EscrowInput): Promise<void
  * reservations, and `leased`: what the gateway's isolates hold in escrow leases (gateway/lease.ts), which includes
  * the worst cases of requests in flight through them and is otherwise still the payer's to spend. `available` is
  * balance − withdrawal − unsettled − reserved: spendable through the gateway, leases included.
+ *
+ * Reservations and leases are summed from their own small indexes (rows in flight only); the unsettled charges are
+ * what `held`, the trigger-kept sum of every unsettled hold, leaves besides them, so no index of all charges by payer
+ * is needed (one would take a page per payer in every metering batch).
  */
 export async function escrowStatus(db: D1Database, payer: string) {
-  const sumOf = (states: string) =>
+  const sumOf = (state: string) =>
     `CAST(coalesce((SELECT sum(amount) FROM spend_holds h WHERE h.payer = e.payer AND h.token = e.token
-       AND h.settled_at IS NULL AND h.state IN (${states})), 0) AS TEXT)`;
+       AND h.state = '${state}' AND h.settled_at IS NULL), 0) AS TEXT)`;
   const { results } = await db
     .prepare(
       `SELECT e.token AS token, CAST(e.balance AS TEXT) AS balance, CAST(e.withdrawal AS TEXT) AS withdrawal,
-         ${sumOf("'charged'")} AS unsettled, ${sumOf("'reserved'")} AS reserved, ${sumOf("'leased'")} AS leased
+         CAST(e.held AS TEXT) AS held, ${sumOf("reserved")} AS reserved, ${sumOf("leased")} AS leased
        FROM escrow_balances e WHERE e.payer = ?`,
     )
     .bind(payer.toLowerCase())
-    .all<{ token: string; balance: string; withdrawal: string; unsettled: string; reserved: string; leased: string }>();
-  return results.map((r) => ({
-    ...r,
-    available: (BigInt(r.balance) - BigInt(r.withdrawal) - BigInt(r.unsettled) - BigInt(r.reserved)).toString(),
-  }));
+    .all<{ token: string; balance: string; withdrawal: string; held: string; reserved: string; leased: string }>();
+  return results.map(({ held, ...r }) => {
+    const unsettled = BigInt(held) - BigInt(r.reserved) - BigInt(r.leased);
+    return {
+      token: r.token,
+      balance: r.balance,
+      withdrawal: r.withdrawal,
+      unsettled: unsettled.toString(),
+      reserved: r.reserved,
+      leased: r.leased,
+      available: (BigInt(r.balance) - BigInt(r.withdrawal) - unsettled - BigInt(r.reserved)).toString(),
+    };
+  });
 }

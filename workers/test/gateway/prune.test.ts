@@ -279,6 +279,11 @@ describe("gateway housekeeping: reservations", () => {
       .run();
     expect(await holds(s.payer)).toEqual([{ request_id: id, state: "charged", amount: "8", reserved: "28" }]);
     expect(await ledger(s.payer)).toEqual({ ...before.ledger, held: 8n, summed: 8n });
+    expect(await escrowView(s.apiKey)).toEqual({
+      ...after.view,
+      unsettled: "8",
+      available: `${before.ledger.balance - 8n}`,
+    });
     // A second delivery of the same charge changes nothing.
     await env.DB.prepare(sql)
       .bind(...params)
