@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
  * - `sleep-<ms>`: answer normally after an extra delay of ms milliseconds;
  * - `broken-stream`: stream two words, then drop the connection;
  * - `no-usage`: answer but never report usage, not even when asked;
+ * - `caps`: answer with the output caps the request carried (`max_tokens`, `max_completion_tokens`) as JSON;
  * - anything else: answer with a completion derived from the last user message.
  */
 export type ModelServerOptions = {
@@ -43,9 +44,24 @@ function textOf(content: unknown): string {
   return "";
 }
 
-/** Prompt tokens: one per whitespace-separated word plus 3 per message, as a fixed stand-in tokenizer. */
+/**
+ * Tokens a content part that is not text (an image, audio) counts for: what GPT-4o mini reports for the base of an
+ * image, more than the gateway holds for one (a real provider's count is the provider's).
+ */
+export const MEDIA_PART_TOKENS = 2833;
+
+const mediaParts = (content: unknown) =>
+  Array.isArray(content) ? content.filter((part) => typeof part?.text !== "string").length : 0;
+
+/**
+ * Prompt tokens: one per whitespace-separated word plus 3 per message, as a fixed stand-in tokenizer, and
+ * MEDIA_PART_TOKENS per media part.
+ */
 export function countPromptTokens(messages: ChatMessage[]): number {
-  return messages.reduce((sum, m) => sum + wordsOf(textOf(m.content)).length + 3, 0);
+  return messages.reduce(
+    (sum, m) => sum + wordsOf(textOf(m.content)).length + 3 + mediaParts(m.content) * MEDIA_PART_TOKENS,
+    0,
+  );
 }
 
 /** The completion for a conversation: the words of the last user message, reversed, capped by maxTokens. */
@@ -98,7 +114,16 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     const model = String(body.model ?? "echo");
     const messages = (Array.isArray(body.messages) ? body.messages : []) as ChatMessage[];
     const maxTokens = Number(body.max_completion_tokens ?? body.max_tokens ?? 16);
-    const words = completionWords(messages, maxTokens);
+    // `caps`: answers with the output caps it was sent, as one word of JSON.
+    const words =
+      model === "caps"
+        ? [
+            JSON.stringify({
+              max_tokens: body.max_tokens ?? null,
+              max_completion_tokens: body.max_completion_tokens ?? null,
+            }),
+          ]
+        : completionWords(messages, maxTokens);
     const usage = {
       prompt_tokens: countPromptTokens(messages),
       completion_tokens: words.length,
@@ -148,8 +173,14 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   }
 
   function embeddings(body: Record<string, unknown>, res: ServerResponse) {
-    const inputs = Array.isArray(body.input) ? body.input.map(String) : [String(body.input ?? "")];
-    const tokens = inputs.reduce((sum, text) => sum + Math.max(1, wordsOf(text).length), 0);
+    // Text, texts, token ids or lists of token ids (one token per id), as OpenAI takes them.
+    const raw = body.input ?? "";
+    const items: unknown[] = Array.isArray(raw) && !raw.every((x) => typeof x === "number") ? raw : [raw];
+    const inputs = items.map((item) => (Array.isArray(item) ? item.join(" ") : String(item)));
+    const tokens = items.reduce<number>(
+      (sum, item) => sum + (Array.isArray(item) ? item.length : Math.max(1, wordsOf(String(item)).length)),
+      0,
+    );
     send(res, 200, {
       object: "list",
       model: String(body.model ?? "embed"),

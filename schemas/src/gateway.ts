@@ -72,6 +72,11 @@ export const routeUpsertSchema = z.object({
   upstream_model: z.string().min(1),
   timeout_ms: z.int().positive().max(600_000).default(30_000),
   max_retries: z.int().nonnegative().max(5).default(1),
+  /**
+   * The field this upstream takes the output cap in; omitted: the field the client used (`max_tokens` when none).
+   * OpenAI's reasoning models (o-series, gpt-5) refuse `max_tokens`: routes to them need `max_completion_tokens`.
+   */
+  max_tokens_param: z.enum(["max_tokens", "max_completion_tokens"]).nullish(),
 });
 
 export const termsUpsertSchema = z.object({

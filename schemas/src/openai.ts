@@ -24,7 +24,13 @@ export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 
 export const embeddingsRequestSchema = z.looseObject({
   model: z.string().min(1),
-  input: z.union([z.string(), z.array(z.string()).min(1)]),
+  /** Text, texts, token ids or lists of token ids, as OpenAI takes them; never empty. */
+  input: z.union([
+    z.string().min(1),
+    z.array(z.string().min(1)).min(1),
+    z.array(z.int().nonnegative()).min(1),
+    z.array(z.array(z.int().nonnegative()).min(1)).min(1),
+  ]),
   encoding_format: z.enum(["float", "base64"]).optional(),
 });
 export type EmbeddingsRequest = z.infer<typeof embeddingsRequestSchema>;

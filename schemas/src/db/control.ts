@@ -52,6 +52,11 @@ export const modelRoutes = sqliteTable(
     upstreamModel: text("upstream_model").notNull(),
     timeoutMs: integer("timeout_ms").notNull().default(30000),
     maxRetries: integer("max_retries").notNull().default(1),
+    /**
+     * The field the upstream takes the output cap in: `max_tokens` or `max_completion_tokens` (OpenAI's reasoning
+     * models refuse `max_tokens`); null sends it in the field the client used, `max_tokens` when it used none.
+     */
+    maxTokensParam: text("max_tokens_param"),
   },
   (t) => [uniqueIndex("model_routes_model_priority").on(t.model, t.priority)],
 );

@@ -1,5 +1,5 @@
 // Writes of the model catalog and the synced chain state (terms, licenses, escrow): for the admin API and chain sync.
-import { clearRoutingCache } from "./routing.ts";
+import { clearRoutingCache, type MaxTokensParam } from "./routing.ts";
 
 /** Largest amount an SQLite INTEGER holds; synced balances beyond it are stored clamped (refuses spend, never allows it). */
 export const INT64_MAX = 9_223_372_036_854_775_807n;
@@ -22,6 +22,7 @@ export type RouteInput = {
   upstreamModel: string;
   timeoutMs: number;
   maxRetries: number;
+  maxTokensParam: MaxTokensParam | null;
 };
 
 export type TermsInput = {
@@ -73,11 +74,12 @@ export async function upsertRoute(db: D1Database, r: RouteInput): Promise<void> 
   clearRoutingCache();
   await db
     .prepare(
-      `INSERT INTO model_routes (id, model, priority, base_url, secret_name, upstream_model, timeout_ms, max_retries)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO model_routes (id, model, priority, base_url, secret_name, upstream_model, timeout_ms, max_retries,
+         max_tokens_param)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET model = excluded.model, priority = excluded.priority, base_url = excluded.base_url,
          secret_name = excluded.secret_name, upstream_model = excluded.upstream_model, timeout_ms = excluded.timeout_ms,
-         max_retries = excluded.max_retries`,
+         max_retries = excluded.max_retries, max_tokens_param = excluded.max_tokens_param`,
     )
     .bind(
       r.id,
@@ -88,6 +90,7 @@ export async function upsertRoute(db: D1Database, r: RouteInput): Promise<void> 
       r.upstreamModel,
       r.timeoutMs,
       r.maxRetries,
+      r.maxTokensParam,
     )
     .run();
 }

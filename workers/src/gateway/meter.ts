@@ -24,7 +24,7 @@ export type Metered = {
   resolved: Resolved;
   endpoint: "chat.completions" | "embeddings";
   stream: boolean;
-  /** Worst-case cost reserved, in base units; the charge never exceeds it. */
+  /** Worst-case cost reserved, in base units (the charge exceeds it only as `chargeOf` says). */
   reserved: bigint;
   spend: Spend;
   /** Set once the request is metered: a request is charged once, whatever calls complete it. */
@@ -59,12 +59,15 @@ export type ReceiptRecord = Omit<ReceiptPayload, "v" | "estimated" | "created_at
  * stored). */
 export type SignedRecord = ReceiptRecord & { signature: string; signer: string | null };
 
-/** The charge for an outcome: the license price of the tokens, capped by the reservation (which bounds max_tokens). */
+/**
+ * The charge for an outcome: the license price of its tokens, so the record's tokens and its cost always agree (a
+ * receipt can be checked against the terms). It can exceed what was reserved only when the upstream counts more
+ * prompt tokens than the bound (media parts, whose size the gateway does not read, `MEDIA_PART_TOKENS`); the
+ * reservation bounds the prompt's text and the output, which the upstream is held to.
+ */
 export function chargeOf(m: Metered, o: Outcome): bigint {
   if (o.status === "upstream_error") return 0n;
-  const cost = costOf(o.inputTokens, o.outputTokens, m.resolved.pricePerMTokIn, m.resolved.pricePerMTokOut);
-  // biome-ignore lint/complexity/useMathMinMax: Math.min does not take bigints.
-  return cost < m.reserved ? cost : m.reserved;
+  return costOf(o.inputTokens, o.outputTokens, m.resolved.pricePerMTokIn, m.resolved.pricePerMTokOut);
 }
 
 /** The columns of an outcome's usage record that its receipt attests, as they are stored. */

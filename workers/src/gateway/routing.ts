@@ -2,6 +2,9 @@
 import { AppError } from "../errors.ts";
 import type { ApiKey } from "./keys.ts";
 
+/** The request fields an upstream may take the output cap in. */
+export type MaxTokensParam = "max_tokens" | "max_completion_tokens";
+
 export type Route = {
   id: string;
   priority: number;
@@ -10,6 +13,8 @@ export type Route = {
   upstreamModel: string;
   timeoutMs: number;
   maxRetries: number;
+  /** Where this upstream takes the output cap; null: where the client put it (`outputCap`, routes/openai.ts). */
+  maxTokensParam: MaxTokensParam | null;
 };
 
 /** Everything needed to call and price one request; prices in base units of `token` per million tokens. */
@@ -36,6 +41,7 @@ type RouteRow = {
   upstream_model: string;
   timeout_ms: number;
   max_retries: number;
+  max_tokens_param: MaxTokensParam | null;
 };
 
 const notFound = (model: string) =>
@@ -95,7 +101,7 @@ async function lookup(
       .bind(key.payer, model, now),
     db
       .prepare(
-        `SELECT id, priority, base_url, secret_name, upstream_model, timeout_ms, max_retries
+        `SELECT id, priority, base_url, secret_name, upstream_model, timeout_ms, max_retries, max_tokens_param
          FROM model_routes WHERE model = ? ORDER BY priority`,
       )
       .bind(model),
@@ -140,6 +146,7 @@ async function lookup(
       upstreamModel: r.upstream_model,
       timeoutMs: r.timeout_ms,
       maxRetries: r.max_retries,
+      maxTokensParam: r.max_tokens_param,
     })),
   };
   return { resolved, licenseExpiresAt: license.expires_at };

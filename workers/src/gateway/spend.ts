@@ -88,22 +88,39 @@ export async function refuse(db: D1Database, p: ReserveParameters, leased = 0n):
         `but only ${available < 0n ? 0n : available} are available in escrow. Deposit more or lower max_tokens.`,
     );
   }
+  // The key's daily limit: what is left of it today is the limit less every hold of the key today (charges, worst
+  // cases in flight, leases), plus what this isolate's lease still has free.
+  const spent = await db
+    .prepare("SELECT CAST(coalesce(sum(amount), 0) AS TEXT) AS spent FROM spend_holds WHERE key_id = ? AND day = ?")
+    .bind(p.keyId, day)
+    .first<{ spent: string }>();
+  const limit = p.dailyLimit ?? 0n;
+  const leftToday = limit - BigInt(spent?.spent ?? "0") + leased;
   const midnight = Date.parse(`${day}T00:00:00Z`) + 86_400_000;
+  const resets = new Date(midnight).toISOString();
+  if (leftToday > 0n) {
+    // A smaller request may fit now: no Retry-After.
+    throw new AppError(
+      "insufficient_quota",
+      `This request may cost up to ${p.amount} base units, but this API key has ${leftToday} left of its daily spend ` +
+        `limit of ${limit} (it resets at ${resets}). Lower max_tokens or the prompt, or wait.`,
+    );
+  }
   throw new AppError(
     "insufficient_quota",
-    `This API key reached its daily spend limit of ${p.dailyLimit} base units; it resets at ${new Date(midnight).toISOString()}.`,
+    `This API key reached its daily spend limit of ${limit} base units; it resets at ${resets}.`,
     { retryAfterSeconds: Math.ceil((midnight - p.now) / 1000) },
   );
 }
 
 /**
- * Turns a reservation into the actual charge, never more than reserved; a second call changes nothing. A reservation
+ * Turns a reservation into the actual charge (`chargeOf` in meter.ts); a second call changes nothing. A reservation
  * a sweep took back (`expired`: its request outlived its expiry without a heartbeat landing) is charged all the same:
  * the call happened and its usage record is written, so the charge is what `held` must count.
  */
 export function settleWrite(requestId: string, amount: bigint): Write {
   return {
-    sql: `UPDATE spend_holds SET amount = min(reserved, CAST(?2 AS INTEGER)), state = CASE WHEN CAST(?2 AS INTEGER) = 0
+    sql: `UPDATE spend_holds SET amount = CAST(?2 AS INTEGER), state = CASE WHEN CAST(?2 AS INTEGER) = 0
       THEN 'released' ELSE 'charged' END WHERE request_id = ?1 AND state IN ('reserved', 'expired')`,
     params: [requestId, amount.toString()],
   };

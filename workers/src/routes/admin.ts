@@ -62,6 +62,7 @@ export const admin = new Hono<AppEnv>()
       upstreamModel: r.upstream_model,
       timeoutMs: r.timeout_ms,
       maxRetries: r.max_retries,
+      maxTokensParam: r.max_tokens_param ?? null,
     });
     return c.json({ ok: true, id: r.id });
   })

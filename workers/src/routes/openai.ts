@@ -1,5 +1,9 @@
 // The OpenAI-compatible surface under /v1: chat completions (streamed and not), embeddings, models.
-import { chatCompletionRequestSchema, embeddingsRequestSchema } from "@tributary/schemas/openai";
+import {
+  type ChatCompletionRequest,
+  chatCompletionRequestSchema,
+  embeddingsRequestSchema,
+} from "@tributary/schemas/openai";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env.ts";
@@ -8,6 +12,7 @@ import { admit, complete, receiptHeaders, untilMetered } from "../gateway/admiss
 import { apiKeyAuth } from "../gateway/auth.ts";
 import { forward, upstreamJson } from "../gateway/forward.ts";
 import {
+  estimateInputTokens,
   estimatePromptTokens,
   estimateTokens,
   maxInputTokens,
@@ -15,7 +20,7 @@ import {
   tokensForChars,
 } from "../gateway/pricing.ts";
 import { receiptHeader } from "../gateway/receipts.ts";
-import { listUsableModels } from "../gateway/routing.ts";
+import { listUsableModels, type Route } from "../gateway/routing.ts";
 import { meterStream, type StreamSummary } from "../gateway/stream.ts";
 import { validate } from "../validate.ts";
 
@@ -40,6 +45,26 @@ type UpstreamChat = {
 
 type UpstreamEmbeddings = { model?: string; usage?: { prompt_tokens?: number } };
 
+/**
+ * The output cap as the upstream gets it. The reservation covers exactly `cap` output tokens, so each cap field sent
+ * says `cap`, never the client's own value: the route's field when it names one (the other left out), else each
+ * field the client used, else `max_tokens`.
+ */
+export function outputCap(
+  request: ChatCompletionRequest,
+  route: Route,
+  cap: number,
+): { max_tokens?: number; max_completion_tokens?: number } {
+  if (route.maxTokensParam)
+    return { max_tokens: undefined, max_completion_tokens: undefined, [route.maxTokensParam]: cap };
+  const completion = request.max_completion_tokens != null;
+  if (request.max_tokens == null && !completion) return { max_tokens: cap };
+  return {
+    ...(request.max_tokens != null ? { max_tokens: cap } : {}),
+    ...(completion ? { max_completion_tokens: cap } : {}),
+  };
+}
+
 const modelNotFound = (name: string) =>
   new AppError("model_not_found", `The model \`${name}\` does not exist or you do not have access to it.`, {
     param: "model",
@@ -50,13 +75,13 @@ export const openai = new Hono<AppEnv>()
     untilMetered(c, async () => {
       const body = c.req.valid("json");
       const stream = body.stream === true;
-      const promptEstimate = estimatePromptTokens(body.messages);
+      const promptEstimate = estimatePromptTokens(body);
       const { metered, maxOutputTokens, headers } = await admit(c, {
         model: body.model,
         kind: "chat",
         endpoint: "chat.completions",
         stream,
-        maxInputTokens: maxPromptTokens(body.messages),
+        maxInputTokens: maxPromptTokens(body),
         inputEstimate: promptEstimate,
         maxOutputTokens: body.max_completion_tokens ?? body.max_tokens ?? null,
       });
@@ -66,10 +91,7 @@ export const openai = new Hono<AppEnv>()
         body: (route) => ({
           ...body,
           model: route.upstreamModel,
-          // The reservation covers exactly this many output tokens, so the upstream is held to it.
-          ...(body.max_completion_tokens
-            ? { max_completion_tokens: maxOutputTokens }
-            : { max_tokens: maxOutputTokens }),
+          ...outputCap(body, route, maxOutputTokens),
           ...(stream ? { stream_options: { ...body.stream_options, include_usage: true } } : {}),
         }),
       });
@@ -80,7 +102,8 @@ export const openai = new Hono<AppEnv>()
         const outcomeOf = (s: StreamSummary) => ({
           routeId: route.id,
           inputTokens: s.usage?.promptTokens ?? promptEstimate,
-          outputTokens: s.usage?.completionTokens ?? tokensForChars(s.contentChars),
+          // An estimate never passes the cap the upstream was held to.
+          outputTokens: s.usage?.completionTokens ?? Math.min(tokensForChars(s.contentChars), maxOutputTokens),
           estimated: s.usage === null,
           status: s.end,
           httpStatus: 200,
@@ -111,7 +134,7 @@ export const openai = new Hono<AppEnv>()
       const outcome = {
         routeId: route.id,
         inputTokens: json.usage?.prompt_tokens ?? promptEstimate,
-        outputTokens: json.usage?.completion_tokens ?? estimateTokens(content),
+        outputTokens: json.usage?.completion_tokens ?? Math.min(estimateTokens(content), maxOutputTokens),
         estimated: !json.usage,
         status: "completed" as const,
         httpStatus: 200,
@@ -124,14 +147,13 @@ export const openai = new Hono<AppEnv>()
   .post("/embeddings", limitBody, apiKeyAuth, validate("json", embeddingsRequestSchema), (c) =>
     untilMetered(c, async () => {
       const body = c.req.valid("json");
-      const inputs = typeof body.input === "string" ? [body.input] : body.input;
-      const inputEstimate = inputs.reduce((sum, text) => sum + estimateTokens(text), 0);
+      const inputEstimate = estimateInputTokens(body.input);
       const { metered, headers } = await admit(c, {
         model: body.model,
         kind: "embedding",
         endpoint: "embeddings",
         stream: false,
-        maxInputTokens: maxInputTokens(inputs),
+        maxInputTokens: maxInputTokens(body.input),
         inputEstimate,
         maxOutputTokens: null,
       });

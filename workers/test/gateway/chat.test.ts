@@ -101,6 +101,85 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
     expect(BigInt(record.cost)).toBeGreaterThan(0n);
   });
 
+  it("holds tools, tool calls and response formats as prompt, and charges what the upstream counts beyond", async () => {
+    const s = await seed({ pricePerMTokIn: 1_000_000n, pricePerMTokOut: 1_000_000n });
+    const send = async (json: object) => {
+      const res = await call("/v1/chat/completions", { method: "POST", key: s.apiKey, json });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
+      return { body, record: await usageRecord(res.headers.get("x-request-id") ?? "") };
+    };
+    // 40 tool definitions and a tool call in the history: the hold covers their text, not just the messages'.
+    const tools = Array.from({ length: 40 }, (_, i) => ({
+      type: "function",
+      function: { name: `tool_${i}`, description: "x".repeat(200), parameters: { type: "object", properties: {} } },
+    }));
+    const plain = await send(chat(s.model, "hi", { max_tokens: 4 }));
+    const withTools = await send({
+      model: s.model,
+      max_tokens: 4,
+      tools,
+      messages: [
+        { role: "user", content: "hi" },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "c1", type: "function", function: { name: "tool_1", arguments: "y".repeat(500) } }],
+        },
+        { role: "tool", tool_call_id: "c1", content: "done" },
+        { role: "user", content: "hi" },
+      ],
+    });
+    expect(BigInt(withTools.record.reserved) - BigInt(plain.record.reserved)).toBeGreaterThan(40n * 200n + 500n);
+
+    // Two images: the upstream counts 2,833 prompt tokens each (as GPT-4o mini does), more than the 1,500 held per
+    // media part. The charge is the license price of what it counted, and the receipt's tokens and cost agree.
+    const image = { type: "image_url", image_url: { url: `data:image/png;base64,${"A".repeat(50_000)}` } };
+    const { body, record } = await send(
+      chat(s.model, [{ type: "text", text: "what is this" }, image, image] as unknown as string, { max_tokens: 4 }),
+    );
+    expect(body.usage.prompt_tokens).toBe(3 + 3 + 2 * 2833);
+    // The base64 data is not held as text: 2 × 1,500 for the images, the text and framing, 4 output tokens.
+    expect(BigInt(record.reserved)).toBeLessThan(3_200n);
+    expect(BigInt(record.reserved)).toBeGreaterThan(3_000n);
+    expect(record).toMatchObject({ input_tokens: 5672, output_tokens: 4, cost: "5676" });
+    expect(BigInt(record.cost)).toBeGreaterThan(BigInt(record.reserved));
+    const [hold] = (await holds(s.payer)).filter((h) => h.request_id === record.request_id);
+    expect(hold).toMatchObject({ state: "charged", amount: "5676" });
+  });
+
+  it("sends the upstream the held output cap, in the field the route or the client names, never the client's value", async () => {
+    // The `caps` upstream answers with the output caps it received.
+    const capsSent = async (s: { apiKey: string; model: string }, extra: Record<string, unknown>) => {
+      const res = await call("/v1/chat/completions", {
+        method: "POST",
+        key: s.apiKey,
+        json: chat(s.model, "hi", extra),
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { choices: { message: { content: string } }[] };
+      return JSON.parse(body.choices[0]?.message.content ?? "");
+    };
+    const s = await seed({ maxOutputTokens: 64, routes: [{ upstreamModel: "caps" }] });
+    expect(await capsSent(s, {})).toEqual({ max_tokens: 64, max_completion_tokens: null });
+    expect(await capsSent(s, { max_tokens: 10 })).toEqual({ max_tokens: 10, max_completion_tokens: null });
+    expect(await capsSent(s, { max_completion_tokens: 10 })).toEqual({ max_tokens: null, max_completion_tokens: 10 });
+    expect(await capsSent(s, { max_tokens: 100_000 })).toEqual({ max_tokens: 64, max_completion_tokens: null });
+    // Both: each says the held cap; the client's larger max_tokens never reaches the upstream.
+    expect(await capsSent(s, { max_completion_tokens: 5, max_tokens: 100_000 })).toEqual({
+      max_tokens: 5,
+      max_completion_tokens: 5,
+    });
+    // A route to a model that refuses max_tokens (OpenAI's reasoning models) gets the cap in max_completion_tokens
+    // only, whatever the client sent.
+    const reasoning = await seed({
+      maxOutputTokens: 64,
+      routes: [{ upstreamModel: "caps", maxTokensParam: "max_completion_tokens" }],
+    });
+    expect(await capsSent(reasoning, {})).toEqual({ max_tokens: null, max_completion_tokens: 64 });
+    expect(await capsSent(reasoning, { max_tokens: 7 })).toEqual({ max_tokens: null, max_completion_tokens: 7 });
+  });
+
   it("serves the receipt again at /v1/usage/receipts/:id, to its payer only", async () => {
     const s = await seed();
     const other = await seed();

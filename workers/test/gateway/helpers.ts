@@ -66,7 +66,13 @@ export async function signInAs(signer: PrivateKeyAccount, overrides: { domain?: 
   return call("/v1/auth/verify", { method: "POST", origin, json: { message, signature } });
 }
 
-export type RouteSpec = { upstreamModel: string; timeoutMs?: number; maxRetries?: number; slow?: boolean };
+export type RouteSpec = {
+  upstreamModel: string;
+  timeoutMs?: number;
+  maxRetries?: number;
+  slow?: boolean;
+  maxTokensParam?: "max_tokens" | "max_completion_tokens";
+};
 
 export type SeedOptions = {
   kind?: "chat" | "embedding";
@@ -112,6 +118,7 @@ export async function seed(o: SeedOptions = {}): Promise<Seeded> {
       upstream_model: r.upstreamModel,
       timeout_ms: r.timeoutMs ?? 5000,
       max_retries: r.maxRetries ?? 0,
+      ...(r.maxTokensParam ? { max_tokens_param: r.maxTokensParam } : {}),
     });
   }
   await adminCall("PUT", "/terms", {

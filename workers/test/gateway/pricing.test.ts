@@ -1,7 +1,16 @@
 // Pure money and retry arithmetic: cost rounding, prompt bounds, Retry-After parsing, the upstream time bound.
+
+import type { ChatMessage } from "@tributary/schemas/openai";
 import { describe, expect, it } from "vitest";
 import { LEASE_UNATTENDED_MS } from "../../src/gateway/lease.ts";
-import { costOf, maxPromptTokens } from "../../src/gateway/pricing.ts";
+import {
+  costOf,
+  estimateInputTokens,
+  estimatePromptTokens,
+  MEDIA_PART_TOKENS,
+  maxInputTokens,
+  maxPromptTokens,
+} from "../../src/gateway/pricing.ts";
 import { retryAfterMs, upstreamBoundMs } from "../../src/gateway/upstream.ts";
 
 describe("costOf", () => {
@@ -20,9 +29,55 @@ describe("costOf", () => {
 });
 
 describe("maxPromptTokens", () => {
-  it("bounds the prompt by its UTF-8 bytes plus framing", () => {
-    expect(maxPromptTokens([{ role: "user", content: "héllo" }])).toBe(6 + 8 + 8);
-    expect(maxPromptTokens([{ role: "user", content: [{ type: "text", text: "ab" }] }])).toBe(2 + 8 + 8);
+  const request = (messages: ChatMessage[], extra: Record<string, unknown> = {}) => ({
+    model: "m",
+    messages,
+    ...extra,
+  });
+
+  it("bounds the prompt by the UTF-8 bytes of its text, plus framing", () => {
+    expect(maxPromptTokens(request([{ role: "user", content: "héllo" }]))).toBe(6 + 8 + 8);
+    expect(maxPromptTokens(request([{ role: "user", content: [{ type: "text", text: "ab" }] }]))).toBe(2 + 8 + 8);
+  });
+
+  it("counts every field the model reads: tools, tool calls, response formats", () => {
+    const base = maxPromptTokens(request([{ role: "user", content: "hi" }]));
+    const description = "é".repeat(1000);
+    const tools = [{ type: "function", function: { name: "f", description, parameters: { type: "object" } } }];
+    expect(maxPromptTokens(request([{ role: "user", content: "hi" }], { tools }))).toBeGreaterThan(base + 2000);
+    const schema = { type: "json_schema", json_schema: { name: "s", schema: { description } } };
+    expect(maxPromptTokens(request([{ role: "user", content: "hi" }], { response_format: schema }))).toBeGreaterThan(
+      base + 2000,
+    );
+    const call = { id: "c", type: "function", function: { name: "f", arguments: description } };
+    const history = [{ role: "assistant" as const, content: null, tool_calls: [call] }];
+    expect(maxPromptTokens(request([...history, { role: "user", content: "hi" }]))).toBeGreaterThan(base + 2000);
+    // Sampling parameters are not prompt.
+    expect(maxPromptTokens(request([{ role: "user", content: "hi" }], { temperature: 0.5, seed: 7 }))).toBe(base);
+  });
+
+  it("holds MEDIA_PART_TOKENS per image or audio part, whatever the size of its data", () => {
+    const image = (bytes: number) => ({
+      type: "image_url",
+      image_url: { url: `data:image/png;base64,${"A".repeat(bytes)}` },
+    });
+    const small = maxPromptTokens(request([{ role: "user", content: [image(10)] }]));
+    expect(maxPromptTokens(request([{ role: "user", content: [image(500_000)] }]))).toBe(small);
+    const two = maxPromptTokens(request([{ role: "user", content: [image(10), image(10)] }]));
+    expect(two - small).toBeGreaterThanOrEqual(MEDIA_PART_TOKENS);
+    expect(estimatePromptTokens(request([{ role: "user", content: [image(500_000)] }]))).toBeLessThan(
+      MEDIA_PART_TOKENS + 20,
+    );
+  });
+});
+
+describe("maxInputTokens", () => {
+  it("bounds texts by their bytes and counts token ids exactly", () => {
+    expect(maxInputTokens("héllo")).toBe(6);
+    expect(maxInputTokens(["ab", "c"])).toBe(3);
+    expect(maxInputTokens([1, 2, 3])).toBe(3);
+    expect(maxInputTokens([[1, 2], [3]])).toBe(3);
+    expect(estimateInputTokens([[1, 2], [3]])).toBe(3);
   });
 });
 
@@ -46,6 +101,7 @@ describe("upstreamBoundMs", () => {
     upstreamModel: "m",
     timeoutMs,
     maxRetries,
+    maxTokensParam: null,
   });
 
   it("adds every attempt's timeout and the longest wait before each retry", () => {

@@ -88,6 +88,28 @@ describe("the openai SDK against the gateway", () => {
     expect((await sdk.models.retrieve(s.model)).id).toBe(s.model);
   });
 
+  it("embeds token ids as OpenAI takes them, holding one token per id, and refuses empty input", async () => {
+    const s = await seed({ kind: "embedding" });
+    const sdk = client(s.apiKey);
+    for (const [input, embeddings, tokens] of [
+      [[1, 2, 3], 1, 3],
+      [[[1, 2], [3]], 2, 3],
+    ] as const) {
+      const { data, response } = await sdk.embeddings
+        .create({ model: s.model, input: input as unknown as number[] })
+        .withResponse();
+      expect(data.data).toHaveLength(embeddings);
+      const record = await usageRecord(response.headers.get("x-request-id") ?? "");
+      expect(record).toMatchObject({ input_tokens: tokens, estimated: 0, reserved: String(tokens) });
+    }
+    for (const input of ["", [""], [], [[]]]) {
+      await expect(sdk.embeddings.create({ model: s.model, input: input as unknown as string })).rejects.toMatchObject({
+        status: 400,
+        param: expect.stringMatching(/^input/),
+      });
+    }
+  });
+
   it("raises the SDK's typed errors", async () => {
     const s = await seed();
     await expect(

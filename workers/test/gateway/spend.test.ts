@@ -118,10 +118,34 @@ describe("spend control", () => {
     const first = await call("/v1/chat/completions", { method: "POST", key: s.apiKey, json: body });
     expect(first.status).toBe(200);
     await usageRecord(first.headers.get("x-request-id") ?? "");
+    // 8 spent: the next worst case of 28 does not fit in the 22 left, and the answer says so.
     const second = await call("/v1/chat/completions", { method: "POST", key: s.apiKey, json: body });
     expect(second.status).toBe(402);
-    expect(((await second.json()) as { error: { code: string } }).error.code).toBe("insufficient_quota");
-    expect(Number(second.headers.get("retry-after"))).toBeGreaterThan(0);
+    const refused = (await second.json()) as { error: { code: string; message: string } };
+    expect(refused.error.code).toBe("insufficient_quota");
+    expect(refused.error.message).toContain("may cost up to 28 base units, but this API key has 22 left");
+    expect(second.headers.get("retry-after")).toBeNull();
+    // A smaller request fits now: 4 prompt tokens and 1 output token cost 5 of a worst case of 19.
+    const small = await call("/v1/chat/completions", {
+      method: "POST",
+      key: s.apiKey,
+      json: chat(s.model, "hi", { max_tokens: 1 }),
+    });
+    expect(small.status).toBe(200);
+    await usageRecord(small.headers.get("x-request-id") ?? "");
+    // Spent to the limit (a charge of 30 more today, as another isolate would have written): nothing is left until
+    // midnight, which Retry-After says.
+    await env.DB.prepare(
+      `INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at)
+       VALUES (?, ?, ?, ?, ?, 30, 30, 'charged', ?)`,
+    )
+      .bind(`own-${crypto.randomUUID()}`, s.payer, s.token, s.keyId, new Date().toISOString().slice(0, 10), Date.now())
+      .run();
+    const exhausted = await call("/v1/chat/completions", { method: "POST", key: s.apiKey, json: body });
+    expect(exhausted.status).toBe(402);
+    const spentOut = (await exhausted.json()) as { error: { message: string } };
+    expect(spentOut.error.message).toContain("reached its daily spend limit of 30 base units");
+    expect(Number(exhausted.headers.get("retry-after"))).toBeGreaterThan(0);
   });
 
   it("counts settled charges once when the chain sync lowers the escrow", async () => {

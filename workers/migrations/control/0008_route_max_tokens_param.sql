@@ -1,0 +1,1 @@
+ALTER TABLE `model_routes` ADD `max_tokens_param` text;
