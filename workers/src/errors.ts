@@ -24,8 +24,11 @@ export type ErrorCode = keyof typeof errorStatus;
 /** One failed check of a request, for the `errors` list of problem JSON. */
 export type FieldError = { path: string; message: string };
 
-/** What a client may act on: the offending parameter, when to retry, every failed check. */
-export type AppErrorDetails = { param?: string; retryAfterSeconds?: number; errors?: FieldError[] };
+/**
+ * What a client may act on: the offending parameter, when to retry, every failed check; and the OpenAI error `type`
+ * when it is not the code's usual one (a 429 for tokens per minute is `tokens`, not `requests`).
+ */
+export type AppErrorDetails = { param?: string; retryAfterSeconds?: number; errors?: FieldError[]; type?: string };
 
 /** An error meant for the client: its message is shown, its cause only logged. */
 export class AppError extends Error {

@@ -53,7 +53,7 @@ export function renderError(err: Error, c: Context<AppEnv>): Response {
     const body = {
       error: {
         message: error.message,
-        type: error instanceof InternalError ? "server_error" : openAiType[error.code],
+        type: error instanceof InternalError ? "server_error" : (error.details.type ?? openAiType[error.code]),
         param: error.details.param ?? null,
         code: error instanceof InternalError ? "internal_error" : error.code,
       },

@@ -39,7 +39,8 @@ export async function forward(c: Context<AppEnv>, metered: Metered, p: ForwardPa
     });
   } catch (err) {
     const attempts = err instanceof AppError && Array.isArray(err.cause) ? err.cause : [];
-    await complete(c, metered, { ...failed, routeId: null, httpStatus: 502 }, { attempts });
+    const httpStatus = err instanceof AppError ? err.status : 502;
+    await complete(c, metered, { ...failed, routeId: null, httpStatus }, { attempts });
     throw err;
   }
   if (result.response.ok) return { result, refusal: null };

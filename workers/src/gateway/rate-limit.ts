@@ -111,7 +111,7 @@ export async function admitRate(
     throw new AppError(
       "rate_limit_exceeded",
       `Request too large: it may use ${tokens} tokens but the key allows ${tpm} per minute.`,
-      { param: "max_tokens" },
+      { param: "max_tokens", type: "tokens" },
     );
   }
   let lease = windows.get(key.id);

@@ -21,9 +21,16 @@ export type MeterStreamParameters = {
    * `[DONE]` as an SSE comment line (`: text`), which SSE clients such as the openai SDK ignore.
    */
   beforeDone?: (summary: StreamSummary) => Promise<string | null>;
+  /**
+   * The usage to report when the upstream reported none and the client asked for it: sent as OpenAI's last chunk
+   * (no choices, `usage`) before `[DONE]`, so a client counting tokens gets what is charged.
+   */
+  usageWhenMissing?: (summary: StreamSummary) => { prompt_tokens: number; completion_tokens: number };
 };
 
 type Chunk = {
+  id?: string;
+  created?: number;
   model?: string;
   choices?: { delta?: { content?: string | null } }[];
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
@@ -61,6 +68,8 @@ export function meterStream(p: MeterStreamParameters): {
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   const summary: StreamSummary = { usage: null, contentChars: 0, end: "completed" };
+  /** The id and creation time of the upstream's chunks, for a usage chunk of our own. */
+  let last: { id?: string; created?: number } = {};
   let pending = "";
   let finish: (s: StreamSummary) => void = () => {};
   let finished = false;
@@ -82,6 +91,7 @@ export function meterStream(p: MeterStreamParameters): {
       return event;
     }
     for (const choice of chunk.choices ?? []) summary.contentChars += choice.delta?.content?.length ?? 0;
+    last = { id: chunk.id, created: chunk.created };
     if (chunk.usage) {
       summary.usage = {
         promptTokens: chunk.usage.prompt_tokens ?? 0,
@@ -118,6 +128,12 @@ export function meterStream(p: MeterStreamParameters): {
                 // The outcome is final once the upstream is done, whatever the client does next.
                 const snapshot: StreamSummary = { ...summary, end: "completed" };
                 finish(snapshot);
+                if (snapshot.usage === null && p.clientWantsUsage && p.usageWhenMissing) {
+                  const usage = p.usageWhenMissing(snapshot);
+                  const total_tokens = usage.prompt_tokens + usage.completion_tokens;
+                  const chunk = { ...last, object: "chat.completion.chunk", model: p.model, choices: [] };
+                  out.push(`data: ${JSON.stringify({ ...chunk, usage: { ...usage, total_tokens } })}`);
+                }
                 const comment = p.beforeDone ? await p.beforeDone(snapshot).catch(() => null) : null;
                 if (comment) out.push(`: ${comment}`);
               }

@@ -57,10 +57,13 @@ export function upstreamBoundMs(routes: readonly Route[]): number {
 /**
  * Calls the routes in order until one answers. A route is retried up to its `maxRetries` on 429, 5xx, timeouts
  * and network errors, waiting max(backoff, Retry-After); a Retry-After above MAX_RETRY_WAIT_MS moves on to the next
- * route at once. A non-retryable answer (4xx) is returned as is: the request itself is at fault.
+ * route at once. A non-retryable answer (4xx) is returned as is: the request itself is at fault. When every attempt
+ * was refused with 429 the request fails as rate-limited (429, with the soonest Retry-After seen), else with 502.
  */
 export async function callUpstream(p: CallUpstreamParameters): Promise<UpstreamResult> {
   const attempts: UpstreamAttempt[] = [];
+  /** The shortest Retry-After of the 429s seen (ms). */
+  let soonestRetry: number | undefined;
   for (const route of p.routes) {
     const secret = route.secretName ? p.secrets[route.secretName] : undefined;
     const headers: Record<string, string> = { "content-type": "application/json" };
@@ -85,6 +88,7 @@ export async function callUpstream(p: CallUpstreamParameters): Promise<UpstreamR
         }
         const after = retryAfterMs(response.headers.get("retry-after"));
         if (after !== undefined) wait = Math.max(after, 0);
+        if (response.status === 429 && after !== undefined) soonestRetry = Math.min(soonestRetry ?? after, after);
         if (after !== undefined && after > MAX_RETRY_WAIT_MS) break;
       } catch (err) {
         const status = controller.signal.aborted ? "timeout" : "network_error";
@@ -97,5 +101,15 @@ export async function callUpstream(p: CallUpstreamParameters): Promise<UpstreamR
     }
   }
   const summary = attempts.map((a) => `${a.routeId}: ${a.status}`).join(", ");
+  if (attempts.length > 0 && attempts.every((a) => a.status === 429)) {
+    // Rate-limited everywhere: the client may retry, when the soonest upstream said it could.
+    const retryAfterSeconds = soonestRetry === undefined ? undefined : Math.max(1, Math.ceil(soonestRetry / 1000));
+    throw new AppError(
+      "rate_limit_exceeded",
+      `Every upstream route is rate-limited (${summary}); please try again${retryAfterSeconds ? ` in ${retryAfterSeconds}s` : " later"}.`,
+      retryAfterSeconds === undefined ? {} : { retryAfterSeconds },
+      { cause: attempts },
+    );
+  }
   throw new AppError("upstream_error", `Every upstream route failed (${summary}).`, {}, { cause: attempts });
 }

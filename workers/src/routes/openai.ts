@@ -40,7 +40,7 @@ const limitBody = bodyLimit({
 type UpstreamChat = {
   model?: string;
   choices?: { message?: { content?: string | null } }[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | null;
 };
 
 type UpstreamEmbeddings = { model?: string; usage?: { prompt_tokens?: number } };
@@ -118,6 +118,10 @@ export const openai = new Hono<AppEnv>()
           upstream: result.response.body,
           clientWantsUsage: body.stream_options?.include_usage === true,
           model: body.model,
+          usageWhenMissing: (s) => {
+            const o = outcomeOf(s);
+            return { prompt_tokens: o.inputTokens, completion_tokens: o.outputTokens };
+          },
           beforeDone: async (s) => `${RECEIPT_COMMENT} ${receiptHeader((await finishOnce(s)).receipt)}`,
         });
         c.executionCtx.waitUntil(metering.done.then(async (s) => (await finishOnce(s)).settled));
@@ -141,7 +145,14 @@ export const openai = new Hono<AppEnv>()
       };
       const { receipt } = await complete(c, metered, outcome, { attempts, request: body, response: json });
       json.model = body.model;
-      return c.json(json, 200, { ...headers, ...receiptHeaders(receipt) });
+      // Usage the upstream did not report is the estimate charged, flagged as such.
+      json.usage ??= {
+        prompt_tokens: outcome.inputTokens,
+        completion_tokens: outcome.outputTokens,
+        total_tokens: outcome.inputTokens + outcome.outputTokens,
+      };
+      const estimated: Record<string, string> = outcome.estimated ? { "x-tributary-usage-estimated": "true" } : {};
+      return c.json(json, 200, { ...headers, ...receiptHeaders(receipt), ...estimated });
     }),
   )
   .post("/embeddings", limitBody, apiKeyAuth, validate("json", embeddingsRequestSchema), (c) =>

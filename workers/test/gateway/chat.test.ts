@@ -99,6 +99,14 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
     expect(record.input_tokens).toBeGreaterThan(0);
     expect(record.output_tokens).toBeGreaterThan(0);
     expect(BigInt(record.cost)).toBeGreaterThan(0n);
+    // The client gets the usage it is charged for, flagged as estimated.
+    const body = (await res.json()) as { usage: object };
+    expect(body.usage).toEqual({
+      prompt_tokens: record.input_tokens,
+      completion_tokens: record.output_tokens,
+      total_tokens: record.input_tokens + record.output_tokens,
+    });
+    expect(res.headers.get("x-tributary-usage-estimated")).toBe("true");
   });
 
   it("holds tools, tool calls and response formats as prompt, and charges what the upstream counts beyond", async () => {

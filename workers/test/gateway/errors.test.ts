@@ -149,9 +149,14 @@ describe("refusals in OpenAI's error shape", () => {
     expect(await holds(s.payer)).toHaveLength(0);
   });
 
-  it("refuses a request larger than the key's tpm", async () => {
+  it("refuses a request larger than the key's tpm, as a limit on tokens", async () => {
     const s = await seed({ key: { tpm: 20 } });
-    await expectError(await post(s.apiKey, chat(s.model, "hi", { max_tokens: 50 })), 429, "rate_limit_exceeded");
+    const error = await expectError(
+      await post(s.apiKey, chat(s.model, "hi", { max_tokens: 50 })),
+      429,
+      "rate_limit_exceeded",
+    );
+    expect(error.type).toBe("tokens");
   });
 });
 
@@ -205,6 +210,20 @@ describe("upstream fallbacks", () => {
     expect(res.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(2000);
     expect((await usageRecord(res.headers.get("x-request-id") ?? "")).route_id).toBe(`${s.model}-r1`);
+  });
+
+  it("answers 429 with the upstream's Retry-After when every route is rate-limited, charging nothing", async () => {
+    const s = await seed({ routes: [{ upstreamModel: "error-429", maxRetries: 1 }, { upstreamModel: "error-429" }] });
+    const res = await post(s.apiKey, chat(s.model, "busy"));
+    const error = await expectError(res, 429, "rate_limit_exceeded");
+    expect(error.type).toBe("requests");
+    // The model server's 429 says Retry-After: 0; the client is told to wait at least a second.
+    expect(res.headers.get("retry-after")).toBe("1");
+    const record = await usageRecord(res.headers.get("x-request-id") ?? "");
+    expect(record).toMatchObject({ status: "upstream_error", cost: "0", http_status: 429 });
+    // One route rate-limited and another failing otherwise is an upstream failure.
+    const mixed = await seed({ routes: [{ upstreamModel: "error-429" }, { upstreamModel: "error-500" }] });
+    await expectError(await post(mixed.apiKey, chat(mixed.model, "busy")), 502, "upstream_error");
   });
 
   it("answers 502 when every route fails, charging nothing and releasing the hold", async () => {

@@ -6,7 +6,7 @@ import { call, chat, holds, seed, usageRecord, verifyReceipt } from "./helpers.t
 type Chunk = {
   model?: string;
   choices: { delta: { content?: string } }[];
-  usage?: { prompt_tokens: number; completion_tokens: number };
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens?: number };
 };
 
 /** Reads an SSE body into its parsed chunks, whether [DONE] came, and the receipt comment if any. */
@@ -88,19 +88,35 @@ describe("POST /v1/chat/completions (streaming)", () => {
     expect(BigInt(record.cost)).toBeGreaterThan(0n);
   });
 
-  it("estimates and flags a stream whose upstream sends no usage", async () => {
+  it("estimates and flags a stream whose upstream sends no usage, and reports the estimate when asked", async () => {
     const s = await seed({ routes: [{ upstreamModel: "no-usage" }] });
-    const res = await call("/v1/chat/completions", {
-      method: "POST",
-      key: s.apiKey,
-      json: chat(s.model, "estimate this stream", { stream: true, stream_options: { include_usage: true } }),
-    });
-    await readSse(res);
-    const record = await usageRecord(res.headers.get("x-request-id") ?? "");
+    const stream = async (includeUsage: boolean) => {
+      const res = await call("/v1/chat/completions", {
+        method: "POST",
+        key: s.apiKey,
+        json: chat(s.model, "estimate this stream", { stream: true, stream_options: { include_usage: includeUsage } }),
+      });
+      const sse = await readSse(res);
+      return { sse, record: await usageRecord(res.headers.get("x-request-id") ?? "") };
+    };
+    const { sse, record } = await stream(true);
     expect(record.estimated).toBe(1);
     expect(record.input_tokens).toBeGreaterThan(0);
     expect(record.output_tokens).toBeGreaterThan(0);
     expect(BigInt(record.cost)).toBeGreaterThan(0n);
+    // The client asked for usage: the last chunk before [DONE] carries what was charged, as OpenAI's does.
+    const last = sse.chunks.at(-1);
+    expect(last?.choices).toEqual([]);
+    expect(last?.usage).toEqual({
+      prompt_tokens: record.input_tokens,
+      completion_tokens: record.output_tokens,
+      total_tokens: record.input_tokens + record.output_tokens,
+    });
+    expect(last?.model).toBe(s.model);
+    expect(sse.done).toBe(true);
+    // Not asked: no usage chunk.
+    const quiet = await stream(false);
+    expect(quiet.sse.chunks.some((c) => c.usage)).toBe(false);
   });
 
   it("records what was generated when the client disconnects mid-stream", async () => {
