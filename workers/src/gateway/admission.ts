@@ -68,7 +68,9 @@ export async function admit(c: Context<AppEnv>, p: AdmitParameters): Promise<Adm
   if (c.req.header("x-request-id") === requestId) {
     // A client-chosen id may repeat: its own reservation row makes the database refuse the second use (409). It
     // expires as a lease does, so the worst case of a request whose worker dies comes back to the payer.
-    await reserve(c.env.DB, hold, now + LEASE_SWEEP_AFTER_MS);
+    await reserve(c.env.DB, hold, now + LEASE_SWEEP_AFTER_MS).catch((err: unknown) =>
+      explainReuse(c.env.METER_DB, key.payer, requestId, err),
+    );
     const beating = { id: requestId, state: "reserved" } as const;
     spend = { kind: "hold", stopKeepAlive: keepHoldAlive(c.env.DB, beating, waitUntil, maxDurationMs) };
   } else {
@@ -87,6 +89,27 @@ export async function admit(c: Context<AppEnv>, p: AdmitParameters): Promise<Adm
     region: c.env.REGION,
   };
   return { metered, maxOutputTokens, headers };
+}
+
+/**
+ * A reused `X-Request-Id` is refused (409), but when the request that used it failed upstream and was charged
+ * nothing, it answers that failure again: clients such as the openai SDK retry a 5xx with the same headers, and a 409
+ * would hide the upstream's error behind "already processed". The id stays used either way (its usage record exists).
+ */
+async function explainReuse(meterDb: D1Database, payer: string, requestId: string, err: unknown): Promise<never> {
+  if (!(err instanceof AppError) || err.code !== "conflict") throw err;
+  const earlier = await meterDb
+    .prepare("SELECT status, http_status FROM usage_records WHERE request_id = ? AND payer = ?")
+    .bind(requestId, payer)
+    .first<{ status: string; http_status: number }>();
+  if (earlier?.status !== "upstream_error") throw err;
+  throw new AppError(
+    earlier.http_status === 429 ? "rate_limit_exceeded" : "upstream_error",
+    `The request with id ${requestId} already failed upstream (HTTP ${earlier.http_status}) and was not charged; ` +
+      "an id is used once, so send a new X-Request-Id to try again.",
+    {},
+    { cause: err },
+  );
 }
 
 export type CompleteParameters = { attempts: UpstreamAttempt[]; request?: unknown; response?: unknown };

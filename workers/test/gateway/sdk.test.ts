@@ -4,11 +4,11 @@ import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { seed, usageRecord } from "./helpers.ts";
 
-function client(apiKey: string) {
+function client(apiKey: string, maxRetries = 0) {
   return new OpenAI({
     baseURL: "http://worker/v1",
     apiKey,
-    maxRetries: 0,
+    maxRetries,
     fetch: (input, init) => exports.default.fetch(new Request(input as RequestInfo, init as RequestInit)),
   });
 }
@@ -108,6 +108,30 @@ describe("the openai SDK against the gateway", () => {
         param: expect.stringMatching(/^input/),
       });
     }
+  });
+
+  it("surfaces the upstream's failure, not a conflict, when it retries a request with its own X-Request-Id", async () => {
+    const s = await seed({ routes: [{ upstreamModel: "error-500" }] });
+    const requestId = `trace-${crypto.randomUUID()}`;
+    const failing = client(s.apiKey, 2).chat.completions.create(
+      { model: s.model, messages: [{ role: "user", content: "x" }] },
+      { headers: { "x-request-id": requestId } },
+    );
+    const error = await failing.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(error).toMatchObject({ status: 502, code: "upstream_error" });
+    expect((error as Error).message).toContain(`The request with id ${requestId} already failed upstream (HTTP 502)`);
+    // One request, one record: the retries answered from it, charging nothing.
+    expect(await usageRecord(requestId)).toMatchObject({ status: "upstream_error", cost: "0" });
+    // A used id that succeeded is still a conflict.
+    const ok = await seed();
+    const id = `trace-${crypto.randomUUID()}`;
+    const once = { model: ok.model, messages: [{ role: "user" as const, content: "x" }] };
+    await client(ok.apiKey).chat.completions.create(once, { headers: { "x-request-id": id } });
+    await usageRecord(id);
+    await expect(
+      client(ok.apiKey).chat.completions.create(once, { headers: { "x-request-id": id } }),
+    ).rejects.toBeInstanceOf(OpenAI.ConflictError);
   });
 
   it("raises the SDK's typed errors", async () => {
