@@ -1,9 +1,9 @@
 // Sign-In with Ethereum for payers: single-use nonces, offline signature check, short-lived session tokens.
 import { createMiddleware } from "hono/factory";
-import { verifyMessage } from "viem";
-import { generateSiweNonce, parseSiweMessage, validateSiweMessage } from "viem/siwe";
+import { generateSiweNonce } from "viem/siwe";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
+import { checkSiweMessage, siweRefusal } from "../siwe.ts";
 import { bearerToken } from "./auth.ts";
 import { randomHex, sha256Hex } from "./crypto.ts";
 
@@ -22,30 +22,22 @@ export async function issueNonce(db: D1Database, now = Date.now()): Promise<{ no
 }
 
 /**
- * Verifies an EIP-4361 message for this gateway's domain and its EOA signature, consumes its nonce, and opens a
- * session for the signing address. Returns the session token (shown once) and the payer.
+ * Checks an EIP-4361 message for this gateway's domain and its EOA signature (../siwe.ts), consumes its nonce, and
+ * opens a session for the signing address. Returns the session token (shown once) and the payer.
  */
 export async function signIn(
   db: D1Database,
   p: { message: string; signature: `0x${string}`; domain: string; now?: number },
 ): Promise<{ token: string; payer: `0x${string}`; expiresAt: number }> {
   const now = p.now ?? Date.now();
-  const parsed = parseSiweMessage(p.message);
-  const invalid = (why: string) => new AppError("unauthorized", `Sign-in failed: ${why}`, { param: "message" });
-  if (!parsed.address || !parsed.nonce) throw invalid("the message is not an EIP-4361 message.");
-  if (!validateSiweMessage({ message: parsed, domain: p.domain, time: new Date(now) })) {
-    throw invalid(`the message is not for ${p.domain}, or not valid at this time.`);
-  }
-  if (!(await verifyMessage({ address: parsed.address, message: p.message, signature: p.signature }))) {
-    throw invalid("the signature does not match the address.");
-  }
+  const { address, nonce } = await checkSiweMessage({ ...p, now });
   const consumed = await db
     .prepare("DELETE FROM siwe_nonces WHERE nonce = ? AND expires_at >= ? RETURNING nonce")
-    .bind(parsed.nonce, now)
+    .bind(nonce, now)
     .first<{ nonce: string }>();
-  if (!consumed) throw invalid("the nonce is unknown, used or expired.");
+  if (!consumed) throw siweRefusal("the nonce is unknown, used or expired.");
   const token = `${SESSION_PREFIX}${randomHex(24)}`;
-  const payer = parsed.address.toLowerCase() as `0x${string}`;
+  const payer = address.toLowerCase() as `0x${string}`;
   const expiresAt = now + SESSION_TTL_MS;
   await db
     .prepare("INSERT INTO payer_sessions (token_hash, payer, expires_at) VALUES (?, ?, ?)")

@@ -1,7 +1,7 @@
 // Sign-In with Ethereum (EIP-4361): single-use nonces and message verification.
-import { type Address, type Hex, verifyMessage } from "viem";
-import { generateSiweNonce, parseSiweMessage, validateSiweMessage } from "viem/siwe";
-import { AppError } from "../errors.ts";
+import type { Address, Hex } from "viem";
+import { generateSiweNonce } from "viem/siwe";
+import { checkSiweMessage, siweRefusal } from "../siwe.ts";
 
 /** How long a nonce may wait for its signed message, milliseconds. */
 export const NONCE_TTL_MS = 5 * 60 * 1000;
@@ -24,32 +24,21 @@ export async function createNonce(db: D1Database, now: number): Promise<{ nonce:
 export type VerifySiweParameters = { message: string; signature: Hex; domain: string; now: number };
 
 /**
- * Checks an EIP-4361 message for this domain, its time window and signature, then consumes its
- * nonce with one conditional UPDATE so the same message can sign in only once.
+ * Checks an EIP-4361 message for this domain, its time window and signature (../siwe.ts), then consumes its nonce
+ * with one conditional UPDATE so the same message can sign in only once.
  */
 export async function verifySiwe(db: D1Database, p: VerifySiweParameters): Promise<Address> {
-  const fields = parseSiweMessage(p.message);
-  const refuse = (why: string): never => {
-    throw new AppError("unauthorized", `Sign-in refused: ${why}`);
-  };
-  if (!fields.address || !fields.nonce || !fields.issuedAt) refuse("the message is not an EIP-4361 message.");
-  if (fields.domain !== p.domain) refuse(`the message is for ${fields.domain ?? "no domain"}, not ${p.domain}.`);
-  if (!validateSiweMessage({ message: fields, domain: p.domain, time: new Date(p.now) })) {
-    refuse("the message is expired or not yet valid.");
+  const { address, nonce, issuedAt } = await checkSiweMessage(p);
+  const issued = issuedAt?.getTime() ?? 0;
+  if (issued < p.now - MAX_MESSAGE_AGE_MS || issued > p.now + CLOCK_SKEW_MS) {
+    throw siweRefusal("the message was issued too long ago.");
   }
-  const issuedAt = fields.issuedAt?.getTime() ?? 0;
-  if (issuedAt < p.now - MAX_MESSAGE_AGE_MS || issuedAt > p.now + CLOCK_SKEW_MS) {
-    refuse("the message was issued too long ago.");
-  }
-  const address = fields.address as Address;
-  const valid = await verifyMessage({ address, message: p.message, signature: p.signature }).catch(() => false);
-  if (!valid) refuse("the signature does not match the address.");
   const consumed = await db
     .prepare(
       "UPDATE siwe_nonces SET used_at = ? WHERE nonce = ? AND used_at IS NULL AND expires_at > ? RETURNING nonce",
     )
-    .bind(p.now, fields.nonce, p.now)
+    .bind(p.now, nonce, p.now)
     .first<{ nonce: string }>();
-  if (!consumed) refuse("the nonce is unknown, expired or already used.");
+  if (!consumed) throw siweRefusal("the nonce is unknown, expired or already used.");
   return address.toLowerCase() as Address;
 }

@@ -64,6 +64,38 @@ describe("payer key management with Sign-In with Ethereum", () => {
     expect(stillWorks.status).toBe(200);
   });
 
+  it("refuses malformed signatures with the 401 of a wrong signer, and keeps the nonce for a good one", async () => {
+    const { nonce } = (await (await call("/v1/auth/nonce", { origin })).json()) as { nonce: string };
+    const message = createSiweMessage({
+      address: account.address,
+      chainId: 31337,
+      domain: "gateway.test",
+      nonce,
+      uri: origin,
+      version: "1",
+    });
+    const malformed = {
+      "an invalid v": `0x${"11".repeat(65)}`,
+      "one byte": "0x00",
+      "r = 0": `0x${"00".repeat(65)}`,
+      "64 bytes (EIP-2098 compact)": `0x${"ab".repeat(64)}`,
+    };
+    for (const [kind, signature] of Object.entries(malformed)) {
+      const res = await call("/v1/auth/verify", { method: "POST", origin, json: { message, signature } });
+      expect(res.status, kind).toBe(401);
+      expect(await res.json(), kind).toEqual({
+        error: {
+          message: "Sign-in refused: the signature does not match the address.",
+          type: "invalid_request_error",
+          param: "signature",
+          code: "unauthorized",
+        },
+      });
+    }
+    const signature = await account.signMessage({ message });
+    expect((await call("/v1/auth/verify", { method: "POST", origin, json: { message, signature } })).status).toBe(200);
+  });
+
   it("refuses key management without a session, and the admin API without the admin token", async () => {
     expect((await call("/v1/keys")).status).toBe(401);
     const s = await seed();

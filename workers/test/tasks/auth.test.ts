@@ -46,6 +46,18 @@ describe("Sign-In with Ethereum", () => {
     await expectJson(await call("/tasks/auth/verify", { json: { message, signature } }), 401);
   });
 
+  it("refuses malformed signatures like a wrong signer", async () => {
+    const account = privateKeyToAccount(generatePrivateKey());
+    const message = siweMessage(account.address, await nonce());
+    for (const signature of [`0x${"11".repeat(65)}`, "0x00", `0x${"00".repeat(65)}`, `0x${"ab".repeat(64)}`]) {
+      const problem = await expectJson<{ detail: string }>(
+        await call("/tasks/auth/verify", { json: { message, signature } }),
+        401,
+      );
+      expect(problem.detail, signature).toBe("Sign-in refused: the signature does not match the address.");
+    }
+  });
+
   it("refuses an expired nonce", async () => {
     const account = privateKeyToAccount(generatePrivateKey());
     const n = await nonce();
