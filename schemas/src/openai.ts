@@ -42,3 +42,14 @@ export const usageSchema = z.looseObject({
   total_tokens: z.int().nonnegative().optional(),
 });
 export type Usage = z.infer<typeof usageSchema>;
+
+/** Every failure under /v1, in OpenAI's shape: `param` names the request field at fault, `code` is the gateway's. */
+export const openAiErrorSchema = z.object({
+  error: z.object({
+    message: z.string(),
+    type: z.string(),
+    param: z.string().nullable(),
+    code: z.string().nullable(),
+  }),
+});
+export type OpenAIError = z.infer<typeof openAiErrorSchema>;

@@ -1,4 +1,5 @@
 // Renders every error in the shape its client expects: OpenAI's on /v1, RFC 9457 problem JSON elsewhere.
+import type { OpenAIError } from "@tributary/schemas/openai";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env.ts";
@@ -50,7 +51,7 @@ export function renderError(err: Error, c: Context<AppEnv>): Response {
   const headers: Record<string, string> = { "x-request-id": requestId };
   if (error.details.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.details.retryAfterSeconds);
   if (c.req.path === "/v1" || c.req.path.startsWith("/v1/")) {
-    const body = {
+    const body: OpenAIError = {
       error: {
         message: error.message,
         type: error instanceof InternalError ? "server_error" : (error.details.type ?? openAiType[error.code]),

@@ -34,6 +34,7 @@ export function openApiDocument(): Document {
     paths: { ...gateway.paths, ...tasksDocument.paths } as Document["paths"],
     components: {
       ...tasksDocument.components,
+      schemas: { ...gateway.schemas, ...tasksDocument.components?.schemas },
       securitySchemes: { ...gateway.securitySchemes, ...tasksDocument.components?.securitySchemes },
     } as Document["components"],
   };
@@ -41,6 +42,14 @@ export function openApiDocument(): Document {
 }
 
 const methods = ["get", "post", "put", "patch", "delete"] as const;
+
+/** What each security scheme of the document is, for people. */
+const authLabels: Record<string, string> = {
+  apiKey: "API key",
+  session: "payer session",
+  admin: "admin token",
+  bearer: "annotator session",
+};
 
 export const docs = new Hono<AppEnv>()
   .get("/openapi.json", (c) => c.json(openApiDocument()))
@@ -50,7 +59,8 @@ export const docs = new Hono<AppEnv>()
       methods.flatMap((m) => {
         const op = item?.[m];
         if (!op) return [];
-        const auth = op.security?.length ? "session" : "public";
+        const schemes = (op.security ?? []).flatMap((requirement) => Object.keys(requirement));
+        const auth = schemes.length ? schemes.map((name) => authLabels[name] ?? name).join(" or ") : "public";
         return [
           html`<tr><td><code>${m.toUpperCase()}</code></td><td><code>${path}</code></td><td>${op.tags?.join(", ") ?? ""}</td><td>${auth}</td><td>${op.summary ?? ""}</td></tr>`,
         ];
@@ -60,7 +70,7 @@ export const docs = new Hono<AppEnv>()
 <html lang="en"><head><meta charset="utf-8"><title>${doc.info.title}</title>
 <style>body{font:14px/1.5 system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}code{font-size:13px}</style>
 </head><body><h1>${doc.info.title}</h1><p>${doc.info.description ?? ""}</p>
-<p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI ${doc.openapi}). Errors are RFC 9457 problem JSON. Flows and limits: docs/tasks.md.</p>
+<p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI ${doc.openapi}). Errors under /v1 have OpenAI's shape (<code>OpenAIError</code>); elsewhere they are RFC 9457 problem JSON (<code>Problem</code>). Flows and limits: docs/gateway.md, docs/tasks.md.</p>
 <table><thead><tr><th>method</th><th>path</th><th>for</th><th>auth</th><th>what</th></tr></thead><tbody>${raw(rows.join(""))}</tbody></table>
 </body></html>`);
   });
