@@ -73,6 +73,7 @@ function printSummary(info: StackInfo, stateDir: string) {
     ["indexer GraphQL", `${info.indexerUrl}/graphql`],
     ["dashboard", info.dashboardUrl],
     ["model server", info.modelServerUrl],
+    ["admin token", info.adminToken],
     ...Object.entries(info.contracts).map(([name, address]): [string, string] => [name, address]),
     ["demo model", info.demo.model],
     ["demo API key", info.demo.apiKey],

@@ -27,6 +27,8 @@ export type StackInfo = {
   indexerUrl: string;
   dashboardUrl: string;
   modelServerUrl: string;
+  /** The operator API's bearer token (`ADMIN_TOKEN`) of this local stack; docs/gateway.md, "Operator API". */
+  adminToken: string;
   contracts: Record<string, `0x${string}`>;
   demo: DemoData;
 };
@@ -195,6 +197,7 @@ export async function startStack(options: StackOptions, stack = new Stack()): Pr
     indexerUrl: indexer.url,
     dashboardUrl: `${indexer.url}/dashboard`,
     modelServerUrl: model.url,
+    adminToken,
     contracts: Object.fromEntries(Object.entries(deployment.contracts).map(([name, c]) => [name, c.address])),
     demo,
   };

@@ -111,6 +111,12 @@ describe("npm run dev", () => {
     expect(dashboard.status).toBe(200);
     expect(await dashboard.text()).toContain("<title>Tributary dashboard</title>");
     expect(stack.contracts.AssetRegistry).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    // The operator API answers the admin token that stack.json and the banner show.
+    expect(dev.output()).toMatch(new RegExp(`admin token +${stack.adminToken}\n`));
+    const keys = await fetch(`${stack.gatewayUrl}/admin/keys`, {
+      headers: { authorization: `Bearer ${stack.adminToken}` },
+    });
+    expect(keys.status).toBe(200);
   });
 
   it("indexes the demo assets registered on-chain", async () => {
