@@ -49,21 +49,25 @@ export async function adminCall(method: string, path: string, json?: unknown): P
 /** The origin sign-in calls come from: its host is the domain the gateway expects in the EIP-4361 message. */
 export const gatewayOrigin = "http://gateway.test";
 
-/** Signs in to `/v1/auth` as `signer` (a fresh nonce, an EIP-4361 message for the domain, its signature). */
-export async function signInAs(signer: PrivateKeyAccount, overrides: { domain?: string } = {}): Promise<Response> {
-  const origin = gatewayOrigin;
-  const { nonce } = (await (await call("/v1/auth/nonce", { origin })).json()) as { nonce: string };
-  const message = createSiweMessage({
+/** A fresh `/v1/auth` nonce and the EIP-4361 message for it that `signer` would sign (for `domain`). */
+export async function payerSiweMessage(signer: PrivateKeyAccount, domain = "gateway.test"): Promise<string> {
+  const { nonce } = (await (await call("/v1/auth/nonce", { origin: gatewayOrigin })).json()) as { nonce: string };
+  return createSiweMessage({
     address: signer.address,
     chainId: 31337,
-    domain: overrides.domain ?? "gateway.test",
+    domain,
     nonce,
-    uri: origin,
+    uri: gatewayOrigin,
     version: "1",
     issuedAt: new Date(),
   });
+}
+
+/** Signs in to `/v1/auth` as `signer` (a fresh nonce, an EIP-4361 message for the domain, its signature). */
+export async function signInAs(signer: PrivateKeyAccount, overrides: { domain?: string } = {}): Promise<Response> {
+  const message = await payerSiweMessage(signer, overrides.domain);
   const signature = await signer.signMessage({ message });
-  return call("/v1/auth/verify", { method: "POST", origin, json: { message, signature } });
+  return call("/v1/auth/verify", { method: "POST", origin: gatewayOrigin, json: { message, signature } });
 }
 
 export type RouteSpec = {

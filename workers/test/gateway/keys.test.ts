@@ -1,9 +1,8 @@
 // Payer key management behind Sign-In with Ethereum, and the admin token.
 import { env } from "cloudflare:workers";
 import { privateKeyToAccount } from "viem/accounts";
-import { createSiweMessage } from "viem/siwe";
 import { describe, expect, it } from "vitest";
-import { call, chat, gatewayOrigin as origin, seed, signInAs } from "./helpers.ts";
+import { call, chat, gatewayOrigin as origin, payerSiweMessage, seed, signInAs } from "./helpers.ts";
 
 const account = privateKeyToAccount("0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6");
 
@@ -39,15 +38,7 @@ describe("payer key management with Sign-In with Ethereum", () => {
   });
 
   it("refuses a replayed nonce, a foreign domain, and other payers' keys", async () => {
-    const { nonce } = (await (await call("/v1/auth/nonce", { origin })).json()) as { nonce: string };
-    const message = createSiweMessage({
-      address: account.address,
-      chainId: 31337,
-      domain: "gateway.test",
-      nonce,
-      uri: "http://gateway.test",
-      version: "1",
-    });
+    const message = await payerSiweMessage(account);
     const signature = await account.signMessage({ message });
     expect((await call("/v1/auth/verify", { method: "POST", origin, json: { message, signature } })).status).toBe(200);
     expect((await call("/v1/auth/verify", { method: "POST", origin, json: { message, signature } })).status).toBe(401);
@@ -65,15 +56,7 @@ describe("payer key management with Sign-In with Ethereum", () => {
   });
 
   it("refuses malformed signatures with the 401 of a wrong signer, and keeps the nonce for a good one", async () => {
-    const { nonce } = (await (await call("/v1/auth/nonce", { origin })).json()) as { nonce: string };
-    const message = createSiweMessage({
-      address: account.address,
-      chainId: 31337,
-      domain: "gateway.test",
-      nonce,
-      uri: origin,
-      version: "1",
-    });
+    const message = await payerSiweMessage(account);
     const malformed = {
       "an invalid v": `0x${"11".repeat(65)}`,
       "one byte": "0x00",
