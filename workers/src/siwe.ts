@@ -3,7 +3,14 @@ import { type Address, type Hex, verifyMessage } from "viem";
 import { parseSiweMessage, validateSiweMessage } from "viem/siwe";
 import { AppError } from "./errors.ts";
 
-export type CheckSiweParameters = { message: string; signature: Hex; domain: string; now: number };
+/** `chainId`: the chain this deployment settles on (`CHAIN_ID`), when it names one; the message must be for it. */
+export type CheckSiweParameters = { message: string; signature: Hex; domain: string; now: number; chainId?: number };
+
+/** The deployment's chain id from its `CHAIN_ID` variable, or undefined when it names none. */
+export function deploymentChainId(vars: { CHAIN_ID?: string }): number | undefined {
+  const id = Number(vars.CHAIN_ID);
+  return Number.isInteger(id) && id > 0 ? id : undefined;
+}
 
 export type CheckSiweReturnType = { address: Address; nonce: string; issuedAt: Date | undefined };
 
@@ -12,7 +19,8 @@ export const siweRefusal = (why: string, param: "message" | "signature" = "messa
   new AppError("unauthorized", `Sign-in refused: ${why}`, { param });
 
 /**
- * Checks that `message` is an EIP-4361 message for `domain`, valid at `now` (unix ms; expiration and not-before), and
+ * Checks that `message` is an EIP-4361 message for `domain` (and for `chainId`, when given: a sign-in made for another
+ * deployment on another chain does not open this one), valid at `now` (unix ms; expiration and not-before), and
  * signed by its address (EOA). Returns its fields; the caller still consumes the nonce in its own table. Throws
  * {@link siweRefusal} otherwise.
  */
@@ -21,6 +29,9 @@ export async function checkSiweMessage(p: CheckSiweParameters): Promise<CheckSiw
   if (!fields.address || !fields.nonce) throw siweRefusal("the message is not an EIP-4361 message.");
   if (fields.domain !== p.domain) {
     throw siweRefusal(`the message is for ${fields.domain ?? "no domain"}, not ${p.domain}.`);
+  }
+  if (p.chainId !== undefined && fields.chainId !== p.chainId) {
+    throw siweRefusal(`the message is for chain ${fields.chainId ?? "none"}, not ${p.chainId}.`);
   }
   if (!validateSiweMessage({ message: fields, domain: p.domain, time: new Date(p.now) })) {
     throw siweRefusal("the message is expired or not yet valid.");

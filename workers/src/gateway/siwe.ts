@@ -27,10 +27,16 @@ export async function issueNonce(db: D1Database, now = Date.now()): Promise<{ no
  */
 export async function signIn(
   db: D1Database,
-  p: { message: string; signature: `0x${string}`; domain: string; now?: number },
+  p: { message: string; signature: `0x${string}`; domain: string; now?: number; chainId?: number | undefined },
 ): Promise<{ token: string; payer: `0x${string}`; expiresAt: number }> {
   const now = p.now ?? Date.now();
-  const { address, nonce } = await checkSiweMessage({ ...p, now });
+  const { address, nonce } = await checkSiweMessage({
+    message: p.message,
+    signature: p.signature,
+    domain: p.domain,
+    now,
+    ...(p.chainId === undefined ? {} : { chainId: p.chainId }),
+  });
   const consumed = await db
     .prepare("DELETE FROM siwe_nonces WHERE nonce = ? AND expires_at >= ? RETURNING nonce")
     .bind(nonce, now)

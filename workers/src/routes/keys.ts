@@ -6,6 +6,7 @@ import { AppError } from "../errors.ts";
 import { DEFAULT_KEY_CACHE_TTL_SECONDS } from "../gateway/auth.ts";
 import { createKey, keyView, listKeys, revokeKey } from "../gateway/keys.ts";
 import { issueNonce, payerSession, signIn } from "../gateway/siwe.ts";
+import { deploymentChainId } from "../siwe.ts";
 import { validate } from "../validate.ts";
 
 function payerOf(c: { get: (k: "payer") => `0x${string}` | undefined }): `0x${string}` {
@@ -25,6 +26,7 @@ export const keys = new Hono<AppEnv>()
       message,
       signature: signature as `0x${string}`,
       domain: new URL(c.req.url).host,
+      chainId: deploymentChainId(c.env),
     });
     return c.json({
       token: session.token,

@@ -21,14 +21,21 @@ export async function createNonce(db: D1Database, now: number): Promise<{ nonce:
   return { nonce, expiresAt: new Date(expiresAt) };
 }
 
-export type VerifySiweParameters = { message: string; signature: Hex; domain: string; now: number };
+export type VerifySiweParameters = {
+  message: string;
+  signature: Hex;
+  domain: string;
+  now: number;
+  chainId?: number | undefined;
+};
 
 /**
  * Checks an EIP-4361 message for this domain, its time window and signature (../siwe.ts), then consumes its nonce
  * with one conditional UPDATE so the same message can sign in only once.
  */
 export async function verifySiwe(db: D1Database, p: VerifySiweParameters): Promise<Address> {
-  const { address, nonce, issuedAt } = await checkSiweMessage(p);
+  const { chainId, ...rest } = p;
+  const { address, nonce, issuedAt } = await checkSiweMessage(chainId === undefined ? rest : { ...rest, chainId });
   const issued = issuedAt?.getTime() ?? 0;
   if (issued < p.now - MAX_MESSAGE_AGE_MS || issued > p.now + CLOCK_SKEW_MS) {
     throw siweRefusal("the message was issued too long ago.");

@@ -50,11 +50,15 @@ export async function adminCall(method: string, path: string, json?: unknown): P
 export const gatewayOrigin = "http://gateway.test";
 
 /** A fresh `/v1/auth` nonce and the EIP-4361 message for it that `signer` would sign (for `domain`). */
-export async function payerSiweMessage(signer: PrivateKeyAccount, domain = "gateway.test"): Promise<string> {
+export async function payerSiweMessage(
+  signer: PrivateKeyAccount,
+  domain = "gateway.test",
+  chainId = 31337,
+): Promise<string> {
   const { nonce } = (await (await call("/v1/auth/nonce", { origin: gatewayOrigin })).json()) as { nonce: string };
   return createSiweMessage({
     address: signer.address,
-    chainId: 31337,
+    chainId,
     domain,
     nonce,
     uri: gatewayOrigin,

@@ -43,6 +43,17 @@ describe("payer key management with Sign-In with Ethereum", () => {
     expect((await call("/v1/auth/verify", { method: "POST", origin, json: { message, signature } })).status).toBe(200);
     expect((await call("/v1/auth/verify", { method: "POST", origin, json: { message, signature } })).status).toBe(401);
     expect((await signInAs(account, { domain: "evil.example" })).status).toBe(401);
+    // A sign-in for the same host on another chain (another deployment's) does not open this one.
+    const mainnet = await payerSiweMessage(account, "gateway.test", 1);
+    const refused = await call("/v1/auth/verify", {
+      method: "POST",
+      origin,
+      json: { message: mainnet, signature: await account.signMessage({ message: mainnet }) },
+    });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+      "Sign-in refused: the message is for chain 1, not 31337.",
+    );
 
     const other = await seed();
     const session = (await (await signInAs(account)).json()) as { token: string };

@@ -2,6 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { nonceResponseSchema, sessionSchema, verifyRequestSchema } from "@tributary/schemas/tasks";
 import type { Hex } from "viem";
+import { deploymentChainId } from "../../siwe.ts";
 import { issueSession } from "../session.ts";
 import { createNonce, verifySiwe } from "../siwe.ts";
 import { tasksApp } from "../validation.ts";
@@ -38,6 +39,7 @@ export const auth = tasksApp()
         signature: signature as Hex,
         domain: new URL(c.req.url).host,
         now,
+        chainId: deploymentChainId(c.env as { CHAIN_ID?: string }),
       });
       const { token, expiresAt } = await issueSession(c.env, address, now);
       return c.json({ token, address, expiresAt: expiresAt.toISOString() }, 200);
