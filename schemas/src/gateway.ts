@@ -20,6 +20,16 @@ export const baseUnitsSchema = uintSchema.refine(
 
 const bytes32Schema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "Expected a 0x-prefixed 32-byte hex id.");
 
+/**
+ * An instant as a user types it: an RFC 3339 date-time with `Z` or an offset, or a plain date meaning 00:00 UTC of
+ * that day (what `Date.parse` makes of it). Read it with `Date.parse`.
+ */
+export const instantSchema = z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
+  error:
+    "Expected an RFC 3339 date-time with Z or an offset (2026-11-22T09:30:00Z, 2026-11-22T10:30:00+01:00) or a date " +
+    "(2026-11-22, meaning 00:00 UTC).",
+});
+
 export const createKeySchema = z.object({
   name: z.string().max(100).default(""),
   models: z.array(z.string().min(1)).min(1).nullish(),
@@ -37,17 +47,38 @@ export const siweVerifySchema = z.object({
   signature: z.string().regex(/^0x[0-9a-fA-F]+$/),
 });
 
-export const usageQuerySchema = z.object({
-  from: z.iso.datetime().optional(),
-  to: z.iso.datetime().optional(),
+/** At most this many values of one repeatable filter of `GET /v1/usage`. */
+export const USAGE_FILTER_MAX_VALUES = 20;
+
+/**
+ * `GET /v1/usage`. Strict: a parameter it does not know is refused rather than ignored, so a mistyped filter cannot
+ * pass for one that matched everything. `model` and `key_id` may be repeated (any of the values matches); the
+ * validator hands them over as arrays and refuses any other parameter given twice.
+ */
+export const usageQuerySchema = z.strictObject({
+  from: instantSchema.optional().describe("Records created at this instant or later."),
+  to: instantSchema.optional().describe("Records created before this instant."),
   group_by: z.enum(["day", "model"]).optional(),
+  model: z
+    .array(z.string().min(1).max(200))
+    .max(USAGE_FILTER_MAX_VALUES)
+    .optional()
+    .describe("Only these models' usage; repeat the parameter for several."),
+  key_id: z
+    .array(z.string().min(1).max(100))
+    .max(USAGE_FILTER_MAX_VALUES)
+    .optional()
+    .describe("Only the usage of these keys of yours (`key_…`); repeat the parameter for several. Not with group_by."),
   limit: z.coerce.number().int().positive().max(1000).default(100),
   page: z
     .string()
     .min(1)
     .max(1000)
     .optional()
-    .describe("An opaque cursor for the next page: the `next_page` of the previous response with the same group_by."),
+    .describe(
+      "An opaque cursor for the next page: the `next_page` of the previous response with the same group_by, model " +
+        "and key_id.",
+    ),
 });
 
 export const modelUpsertSchema = z.object({

@@ -2,6 +2,7 @@
 // and the daily rollups of archived ones, in pages behind opaque keyset cursors.
 import { z } from "zod";
 import { AppError } from "../errors.ts";
+import { sha256Hex } from "./crypto.ts";
 import { utcDay } from "./spend.ts";
 
 /** The UTC day (YYYY-MM-DD) of a usage record's `created_at`, in SQL: the day of a group and of a rollup. */
@@ -43,22 +44,46 @@ export type UsageGroupRow = {
 
 export type GroupBy = "day" | "model";
 
+/** Only records of any of these models, and of any of these keys; an omitted list matches everything. */
+export type UsageFilter = { models?: string[] | undefined; keyIds?: string[] | undefined };
+
+/**
+ * At most this many of the payer's records are read for one page of a filtered list. The filter is applied within
+ * the payer's range of the (payer, created_at) index, so a rare model would otherwise read the payer's whole history
+ * for one page; past this many, the page ends early (fewer rows than `limit`, even none) with a cursor after the last
+ * record read. docs/decisions.md, "Usage filters read the payer's range".
+ */
+export const FILTER_SCAN_ROWS = 5_000;
+
 /**
  * Cursors name the list they continue and the key of the last row served: a record's (created_at, request_id), a
  * group's (group, token). Keyset, not an offset, so a page boundary does not shift when records arrive or are archived.
  */
 const cursorSchemas = {
-  records: z.tuple([z.literal("records"), z.int(), z.string()]),
-  day: z.tuple([z.literal("day"), z.string(), z.string()]),
-  model: z.tuple([z.literal("model"), z.string(), z.string()]),
+  records: z.tuple([z.literal("records"), z.int(), z.string(), z.string().optional()]),
+  day: z.tuple([z.literal("day"), z.string(), z.string(), z.string().optional()]),
+  model: z.tuple([z.literal("model"), z.string(), z.string(), z.string().optional()]),
 };
 
 type Cursor<K extends keyof typeof cursorSchemas> = z.infer<(typeof cursorSchemas)[K]>;
 
-const encodeCursor = (cursor: Cursor<keyof typeof cursorSchemas>) =>
-  Buffer.from(JSON.stringify(cursor), "utf8").toString("base64url");
+/**
+ * What a cursor remembers of the filter of its list: "" for none (and for cursors issued before filters existed),
+ * else 16 hex digits of the SHA-256 of the sorted values, so a cursor is short whatever the filter's length.
+ */
+function filterTag(filter: UsageFilter): string {
+  const sorted = (values: string[] | undefined) => (values ? [...new Set(values)].sort() : null);
+  const models = sorted(filter.models);
+  const keyIds = sorted(filter.keyIds);
+  if (!models && !keyIds) return "";
+  return sha256Hex(JSON.stringify([models, keyIds])).slice(0, 16);
+}
 
-function decodeCursor<K extends keyof typeof cursorSchemas>(kind: K, page: string): Cursor<K> {
+/** A cursor after the row keyed `key` of the list `kind`, with the filter's tag when there is one. */
+const encodeCursor = (kind: keyof typeof cursorSchemas, key: [number | string, string], tag: string) =>
+  Buffer.from(JSON.stringify(tag ? [kind, ...key, tag] : [kind, ...key]), "utf8").toString("base64url");
+
+function decodeCursor<K extends keyof typeof cursorSchemas>(kind: K, page: string, filter: UsageFilter): Cursor<K> {
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(page, "base64url").toString("utf8"));
@@ -73,8 +98,28 @@ function decodeCursor<K extends keyof typeof cursorSchemas>(kind: K, page: strin
       { param: "page" },
     );
   }
+  if ((parsed.data[3] ?? "") !== filterTag(filter)) {
+    throw new AppError(
+      "invalid_request",
+      "page: this cursor continues a list with other filters; pass the same model and key_id values as the request " +
+        "that returned it.",
+      { param: "page" },
+    );
+  }
   return parsed.data as Cursor<K>;
 }
+
+/** SQL that matches a filter's columns (`?` bound to JSON arrays, in the order of `filterBindings`); "1" for none. */
+function filterSql(filter: UsageFilter): string {
+  const terms = [
+    ...(filter.models ? ["model IN (SELECT value FROM json_each(?))"] : []),
+    ...(filter.keyIds ? ["key_id IN (SELECT value FROM json_each(?))"] : []),
+  ];
+  return terms.length ? terms.join(" AND ") : "1";
+}
+
+const filterBindings = (filter: UsageFilter) =>
+  [filter.models, filter.keyIds].flatMap((values) => (values ? [JSON.stringify(values)] : []));
 
 /** The first `limit` rows of `rows` (fetched with one more), whether there are more, and the cursor after them. */
 function pageOf<T>(rows: T[], limit: number, cursorOf: (last: T) => string): UsagePage<T> {
@@ -85,34 +130,58 @@ function pageOf<T>(rows: T[], limit: number, cursorOf: (last: T) => string): Usa
 }
 
 /**
- * The payer's records in the window, newest first (request id descending among records of the same millisecond),
- * `limit` per page. Only what D1 still holds: archived records are in R2 (see `archivedBefore`).
+ * The payer's records in the window that match the filter, newest first (request id descending among records of the
+ * same millisecond), `limit` per page. Only what D1 still holds: archived records are in R2 (see `archivedBefore`).
+ * A filtered page reads at most `scanRows` records: when they hold fewer than `limit` matches, the page is short and
+ * its cursor continues after the last record read.
  */
 export async function listRecords(
   db: D1Database,
   payer: string,
   window: UsageWindow,
+  filter: UsageFilter,
   limit: number,
   page?: string,
+  scanRows = FILTER_SCAN_ROWS,
 ): Promise<UsagePage<UsageRecordRow>> {
-  const after = page === undefined ? null : decodeCursor("records", page);
-  const { results } = await db
-    .prepare(
-      `SELECT request_id, key_id, model, endpoint, stream, input_tokens, output_tokens, CAST(cost AS TEXT) AS cost,
-         token, status, estimated, latency_ms, region, created_at
-       FROM usage_records WHERE payer = ? AND created_at >= ? AND created_at < ?
-       ${after ? "AND created_at <= ? AND (created_at, request_id) < (?, ?)" : ""}
-       ORDER BY created_at DESC, request_id DESC LIMIT ?`,
-    )
-    .bind(
-      payer,
-      window.from,
-      window.to ?? Number.MAX_SAFE_INTEGER,
-      ...(after ? [after[1], after[1], after[2]] : []),
-      limit + 1,
-    )
-    .all<UsageRecordRow>();
-  return pageOf(results, limit, (r) => encodeCursor(["records", r.created_at, r.request_id]));
+  const tag = filterTag(filter);
+  const after = page === undefined ? null : decodeCursor("records", page, filter);
+  const columns = `request_id, key_id, model, endpoint, stream, input_tokens, output_tokens, CAST(cost AS TEXT) AS cost,
+    token, status, estimated, latency_ms, region, created_at`;
+  const range = `FROM usage_records WHERE payer = ? AND created_at >= ? AND created_at < ?
+    ${after ? "AND created_at <= ? AND (created_at, request_id) < (?, ?)" : ""}
+    ORDER BY created_at DESC, request_id DESC`;
+  const rangeBindings = [
+    payer,
+    window.from,
+    window.to ?? Number.MAX_SAFE_INTEGER,
+    ...(after ? [after[1], after[1], after[2]] : []),
+  ];
+  const cursorOf = (r: { created_at: number; request_id: string }) =>
+    encodeCursor("records", [r.created_at, r.request_id], tag);
+  if (tag === "") {
+    const { results } = await db
+      .prepare(`SELECT ${columns} ${range} LIMIT ?`)
+      .bind(...rangeBindings, limit + 1)
+      .all<UsageRecordRow>();
+    return pageOf(results, limit, cursorOf);
+  }
+  // The matches among the first `scanRows` records of the range, and the last record read with the one after it
+  // (two rows: the range goes on past what was read).
+  const [matches, edge] = await db.batch<UsageRecordRow | { created_at: number; request_id: string }>([
+    db
+      .prepare(
+        `SELECT * FROM (SELECT ${columns} ${range} LIMIT ?)
+         WHERE ${filterSql(filter)} ORDER BY created_at DESC, request_id DESC LIMIT ?`,
+      )
+      .bind(...rangeBindings, scanRows, ...filterBindings(filter), limit + 1),
+    db.prepare(`SELECT created_at, request_id ${range} LIMIT 2 OFFSET ?`).bind(...rangeBindings, scanRows - 1),
+  ]);
+  const rows = (matches?.results ?? []) as UsageRecordRow[];
+  const ends = (edge?.results ?? []) as { created_at: number; request_id: string }[];
+  const lastRead = ends[0];
+  if (rows.length > limit || ends.length < 2 || lastRead === undefined) return pageOf(rows, limit, cursorOf);
+  return { data: rows, has_more: true, next_page: cursorOf(lastRead) };
 }
 
 /**
@@ -126,16 +195,20 @@ export async function listGroups(
   payer: string,
   groupBy: GroupBy,
   window: UsageWindow,
+  filter: Pick<UsageFilter, "models">,
   limit: number,
   page?: string,
 ): Promise<UsagePage<UsageGroupRow>> {
-  const after = page === undefined ? null : decodeCursor(groupBy, page);
+  const tag = filterTag(filter);
+  const after = page === undefined ? null : decodeCursor(groupBy, page, filter);
   const live = groupBy === "day" ? RECORD_DAY_SQL : "model";
   // usage_daily has a column of each group's name.
   const rolled = groupBy;
   // Rollup days from the first midnight at or after `from` up to, not including, the day `to` falls in.
   const firstDay = utcDay(Math.ceil(window.from / DAY_MS) * DAY_MS);
   const endDay = window.to === null ? null : utcDay(window.to);
+  // Both parts are read within the payer's range; the model filter, like the window, only narrows what is summed.
+  const models = "(?9 IS NULL OR model IN (SELECT value FROM json_each(?9)))";
   const { results } = await db
     .prepare(
       `SELECT grp, token, sum(requests) AS requests, sum(input_tokens) AS input_tokens,
@@ -143,12 +216,13 @@ export async function listGroups(
        FROM (
          SELECT ${live} AS grp, token, count(*) AS requests, sum(input_tokens) AS input_tokens,
            sum(output_tokens) AS output_tokens, sum(cost) AS cost, sum(estimated) AS estimated
-         FROM usage_records WHERE payer = ?1 AND created_at >= ?2 AND created_at < ?3 GROUP BY grp, token
+         FROM usage_records WHERE payer = ?1 AND created_at >= ?2 AND created_at < ?3 AND ${models}
+         GROUP BY grp, token
          UNION ALL
          SELECT ${rolled} AS grp, token, requests, input_tokens, output_tokens, cost, estimated
-         FROM usage_daily WHERE payer = ?1 AND day >= ?4 AND (?5 IS NULL OR day < ?5)
+         FROM usage_daily WHERE payer = ?1 AND day >= ?4 AND (?5 IS NULL OR day < ?5) AND ${models}
        )
-       ${after ? "WHERE (grp, token) > (?7, ?8)" : ""}
+       WHERE ?7 IS NULL OR (grp, token) > (?7, ?8)
        GROUP BY grp, token ORDER BY grp, token LIMIT ?6`,
     )
     .bind(
@@ -158,10 +232,12 @@ export async function listGroups(
       firstDay,
       endDay,
       limit + 1,
-      ...(after ? [after[1], after[2]] : []),
+      after?.[1] ?? null,
+      after?.[2] ?? null,
+      filter.models ? JSON.stringify(filter.models) : null,
     )
     .all<UsageGroupRow>();
-  return pageOf(results, limit, (g) => encodeCursor([groupBy, g.grp, g.token]));
+  return pageOf(results, limit, (g) => encodeCursor(groupBy, [g.grp, g.token], tag));
 }
 
 /**

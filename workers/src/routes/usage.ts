@@ -1,5 +1,5 @@
-// The payer's own usage under /v1/usage: records or groups by day/model in pages, signed receipts, the receipt signer,
-// escrow.
+// The payer's own usage under /v1/usage: records or groups by day/model in pages, filtered by model or key, signed
+// receipts, the receipt signer, escrow.
 import { usageQuerySchema } from "@tributary/schemas/gateway";
 import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
@@ -66,7 +66,16 @@ export const usage = new Hono<AppEnv>()
     const payer = keyOf(c).payer;
     const window = { from: q.from ? Date.parse(q.from) : 0, to: q.to ? Date.parse(q.to) : null };
     if (q.group_by) {
-      const groups = await listGroups(c.env.METER_DB, payer, q.group_by, window, q.limit, q.page);
+      if (q.key_id) {
+        throw new AppError(
+          "invalid_request",
+          "key_id: groups cannot be filtered by key, because archived usage is rolled up per day, model and token " +
+            "only; list the records with key_id instead (without group_by).",
+          { param: "key_id" },
+        );
+      }
+      const filter = { models: q.model };
+      const groups = await listGroups(c.env.METER_DB, payer, q.group_by, window, filter, q.limit, q.page);
       const data = groups.data.map(({ grp, ...rest }) => ({
         object: "usage.group",
         [q.group_by as string]: grp,
@@ -82,7 +91,7 @@ export const usage = new Hono<AppEnv>()
       });
     }
     const [records, archived] = await Promise.all([
-      listRecords(c.env.METER_DB, payer, window, q.limit, q.page),
+      listRecords(c.env.METER_DB, payer, window, { models: q.model, keyIds: q.key_id }, q.limit, q.page),
       archivedBefore(c.env.DB),
     ]);
     const data = records.data.map((r) => ({

@@ -291,7 +291,8 @@ describe("GET /openapi.json", () => {
       expect.arrayContaining(["name", "models", "rpm", "tpm", "daily_spend_limit", "expires_at"]),
     );
     const usageParameters = doc.paths["/v1/usage"]?.get?.parameters ?? [];
-    expect(usageParameters.map((p) => p.name)).toEqual(["from", "to", "group_by", "limit", "page"]);
+    expect(usageParameters.map((p) => p.name)).toEqual(["from", "to", "group_by", "model", "key_id", "limit", "page"]);
+    expect(usageParameters.find((p) => p.name === "model")?.schema).toMatchObject({ type: "array" });
     expect(usageParameters.find((p) => p.name === "page")?.schema).toMatchObject({
       type: "string",
       description: expect.stringContaining("next_page"),
