@@ -31,12 +31,22 @@ export const instantSchema = z.union([z.iso.datetime({ offset: true }), z.iso.da
 });
 
 export const createKeySchema = z.object({
-  name: z.string().max(100).default(""),
-  models: z.array(z.string().min(1)).min(1).nullish(),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe("How the key is listed; omitted: its prefix (`trb_` and 8 hex characters)."),
+  models: z
+    .array(z.string().min(1))
+    .min(1)
+    .nullish()
+    .describe("Model names the key may call, each registered at the gateway; omitted: every licensed model."),
   rpm: z.int().positive().nullish(),
   tpm: z.int().positive().nullish(),
   daily_spend_limit: baseUnitsSchema.nullish(),
-  expires_at: z.iso.datetime().nullish(),
+  expires_at: instantSchema.nullish().describe("When the key stops working; must be in the future."),
 });
 export type CreateKey = z.infer<typeof createKeySchema>;
 

@@ -1,4 +1,5 @@
 // API keys: creation (secret shown once, SHA-256 stored), lookup with a bounded-staleness isolate cache, revocation.
+import { AppError } from "../errors.ts";
 import { randomHex, sha256Hex } from "./crypto.ts";
 
 /** Every secret starts with this, so leaked keys are recognisable by scanners. */
@@ -21,7 +22,8 @@ export type ApiKey = {
 
 export type CreateKeyParameters = {
   payer: `0x${string}`;
-  name: string;
+  /** Omitted: the key's prefix, as the list shows it anyway. */
+  name?: string | undefined;
   models?: string[] | null | undefined;
   rpm?: number | null | undefined;
   tpm?: number | null | undefined;
@@ -63,11 +65,24 @@ function fromRow(row: KeyRow): ApiKey {
   };
 }
 
-/** Creates a key and returns it with its secret; the secret is not stored and cannot be shown again. */
+/**
+ * Creates a key and returns it with its secret; the secret is not stored and cannot be shown again. Refuses a key
+ * that could never be used: one that has already expired, or one scoped to a model the gateway has not registered
+ * (a model is registered before keys name it; a registered model that is inactive or not licensed yet is allowed).
+ */
 export async function createKey(db: D1Database, p: CreateKeyParameters): Promise<{ key: ApiKey; secret: string }> {
+  const now = Date.now();
+  if (p.expiresAt != null && p.expiresAt <= now) {
+    throw new AppError(
+      "invalid_request",
+      `expires_at: ${new Date(p.expiresAt).toISOString()} is not in the future; omit expires_at for a key that does not expire.`,
+      { param: "expires_at" },
+    );
+  }
+  if (p.models) await requireRegistered(db, p.models);
   const secret = `${KEY_PREFIX}${randomHex(24)}`;
   const id = `key_${randomHex(8)}`;
-  const now = Date.now();
+  const prefix = secret.slice(0, KEY_PREFIX.length + 8);
   await db
     .prepare(
       `INSERT INTO api_keys (id, hash, prefix, name, payer, models, rpm, tpm, daily_spend_limit, expires_at, created_at, created_by)
@@ -76,8 +91,8 @@ export async function createKey(db: D1Database, p: CreateKeyParameters): Promise
     .bind(
       id,
       sha256Hex(secret),
-      secret.slice(0, KEY_PREFIX.length + 8),
-      p.name,
+      prefix,
+      p.name ?? prefix,
       p.payer,
       p.models ? JSON.stringify(p.models) : null,
       p.rpm ?? null,
@@ -91,6 +106,21 @@ export async function createKey(db: D1Database, p: CreateKeyParameters): Promise
   const key = await getKey(db, id);
   if (!key) throw new Error("A key just inserted was not found.");
   return { key, secret };
+}
+
+/** Refuses, naming the first, model names that the gateway's catalog does not have. */
+async function requireRegistered(db: D1Database, names: string[]): Promise<void> {
+  const unknown = await db
+    .prepare("SELECT value FROM json_each(?) WHERE value NOT IN (SELECT name FROM models) ORDER BY key LIMIT 1")
+    .bind(JSON.stringify(names))
+    .first<{ value: string }>();
+  if (unknown) {
+    throw new AppError(
+      "invalid_request",
+      `models: no model named "${unknown.value}" is registered at this gateway; a key can only be scoped to registered models.`,
+      { param: "models" },
+    );
+  }
 }
 
 export async function getKey(db: D1Database, id: string): Promise<ApiKey | null> {

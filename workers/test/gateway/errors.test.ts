@@ -34,7 +34,11 @@ describe("refusals in OpenAI's error shape", () => {
   });
 
   it("refuses an expired key", async () => {
-    const s = await seed({ key: { expires_at: new Date(Date.now() - 1000).toISOString() } });
+    // A key cannot be created expired; this one expires after creation.
+    const s = await seed({ key: { expires_at: new Date(Date.now() + 60_000).toISOString() } });
+    await env.DB.prepare("UPDATE api_keys SET expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1000, s.keyId)
+      .run();
     const error = await expectError(await post(s.apiKey, chat(s.model, "hi")), 401, "invalid_api_key");
     expect(error.message).toContain("expired");
   });
@@ -42,7 +46,7 @@ describe("refusals in OpenAI's error shape", () => {
   it("refuses unknown models and models outside the key's scope", async () => {
     const s = await seed();
     await expectError(await post(s.apiKey, chat("no-such-model", "hi")), 404, "model_not_found", "model");
-    const scoped = await seed({ key: { models: ["some-other-model"] } });
+    const scoped = await seed({ key: { models: [s.model] } });
     await expectError(await post(scoped.apiKey, chat(scoped.model, "hi")), 404, "model_not_found", "model");
   });
 

@@ -130,4 +130,65 @@ describe("payer key management with Sign-In with Ethereum", () => {
     expect(leaky.status).toBe(400);
     expect(((await leaky.json()) as { param: string }).param).toBe("secret_name");
   });
+
+  it("refuses keys that could never be used: already expired, or scoped to a model the gateway does not have", async () => {
+    const s = await seed();
+    const session = (await (await signInAs(account)).json()) as { token: string };
+    const create = (json: object) => call("/v1/keys", { method: "POST", key: session.token, json });
+    const admin = (json: object) =>
+      call("/admin/keys", { method: "POST", headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` }, json });
+    type OpenAiError = { error: { message: string; param: string; code: string } };
+
+    const past = "2020-01-01T00:00:00Z";
+    const expired = await create({ name: "old", expires_at: past });
+    expect(expired.status).toBe(400);
+    expect(((await expired.json()) as OpenAiError).error).toMatchObject({
+      param: "expires_at",
+      code: "invalid_request",
+      message: expect.stringMatching(/^expires_at: 2020-01-01T00:00:00\.000Z is not in the future/),
+    });
+    const adminExpired = await admin({ payer: s.payer, expires_at: past });
+    expect(adminExpired.status).toBe(400);
+    expect(adminExpired.headers.get("content-type")).toBe("application/problem+json");
+    expect(((await adminExpired.json()) as { param: string }).param).toBe("expires_at");
+    // A future instant may carry an offset or be a plain date (00:00 UTC).
+    const nextYear = new Date().getUTCFullYear() + 1;
+    for (const [at, stored] of [
+      [`${nextYear}-01-01T01:00:00+01:00`, `${nextYear}-01-01T00:00:00.000Z`],
+      [`${nextYear}-01-01`, `${nextYear}-01-01T00:00:00.000Z`],
+    ]) {
+      const res = await create({ name: "next year", expires_at: at });
+      expect(res.status, at).toBe(201);
+      expect(((await res.json()) as { expires_at: string }).expires_at).toBe(stored);
+    }
+
+    const unknown = await create({ name: "typo", models: [s.model, "no-such-model"] });
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as OpenAiError).error).toMatchObject({
+      param: "models",
+      message: expect.stringContaining('no model named "no-such-model"'),
+    });
+    const adminUnknown = await admin({ payer: s.payer, models: ["no-such-model"] });
+    expect(adminUnknown.status).toBe(400);
+    expect(((await adminUnknown.json()) as { param: string; detail: string }).param).toBe("models");
+    const scoped = await create({ name: "scoped", models: [s.model] });
+    expect(scoped.status).toBe(201);
+    expect(((await scoped.json()) as { models: string[] }).models).toEqual([s.model]);
+  });
+
+  it("names a key without a name after its prefix, and refuses a blank name", async () => {
+    const session = (await (await signInAs(account)).json()) as { token: string };
+    const unnamed = await call("/v1/keys", { method: "POST", key: session.token, json: {} });
+    expect(unnamed.status).toBe(201);
+    const key = (await unnamed.json()) as { name: string; prefix: string };
+    expect(key.prefix).toMatch(/^trb_[0-9a-f]{8}$/);
+    expect(key.name).toBe(key.prefix);
+    const named = (await (
+      await call("/v1/keys", { method: "POST", key: session.token, json: { name: "  ci  " } })
+    ).json()) as { name: string };
+    expect(named.name).toBe("ci");
+    const blank = await call("/v1/keys", { method: "POST", key: session.token, json: { name: " " } });
+    expect(blank.status).toBe(400);
+    expect(((await blank.json()) as { error: { param: string } }).error.param).toBe("name");
+  });
 });
