@@ -1,4 +1,5 @@
 // Writes of the model catalog and the synced chain state (terms, licenses, escrow): for the admin API and chain sync.
+import { AppError } from "../errors.ts";
 import { clearRoutingCache, type MaxTokensParam } from "./routing.ts";
 
 /** Largest amount an SQLite INTEGER holds; synced balances beyond it are stored clamped (refuses spend, never allows it). */
@@ -92,7 +93,21 @@ export async function upsertRoute(db: D1Database, r: RouteInput): Promise<void> 
       r.maxRetries,
       r.maxTokensParam,
     )
-    .run();
+    .run()
+    .catch(async (err: unknown) => {
+      if (!String((err as Error)?.message).includes("model_routes.model, model_routes.priority")) throw err;
+      const taken = await db
+        .prepare("SELECT id FROM model_routes WHERE model = ? AND priority = ?")
+        .bind(r.model, r.priority)
+        .first<{ id: string }>();
+      throw new AppError(
+        "conflict",
+        `The model \`${r.model}\` already has the route \`${taken?.id ?? "?"}\` at priority ${r.priority}; ` +
+          "give this route another priority, or change or delete that one.",
+        { param: "priority" },
+        { cause: err },
+      );
+    });
 }
 
 export async function deleteRoute(db: D1Database, id: string): Promise<boolean> {

@@ -129,6 +129,24 @@ describe("payer key management with Sign-In with Ethereum", () => {
     });
     expect(leaky.status).toBe(400);
     expect(((await leaky.json()) as { param: string }).param).toBe("secret_name");
+    // A second route at a priority the model's first route has: 409 naming both, not a database error.
+    const s = await seed();
+    const taken = await call("/admin/routes", {
+      method: "PUT",
+      headers,
+      json: {
+        id: `${s.model}-other`,
+        model: s.model,
+        priority: 0,
+        base_url: "http://example.com/v1",
+        upstream_model: "x",
+      },
+    });
+    expect(taken.status).toBe(409);
+    expect(await taken.json()).toMatchObject({
+      param: "priority",
+      detail: `The model \`${s.model}\` already has the route \`${s.model}-r0\` at priority 0; give this route another priority, or change or delete that one.`,
+    });
   });
 
   it("refuses keys that could never be used: already expired, or scoped to a model the gateway does not have", async () => {
