@@ -1,5 +1,7 @@
 // Which surfaces browser apps on other origins may call, and the CORS answers they get (docs/decisions.md, "CORS").
+import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
 
 /**
  * Surfaces a page on any origin may call: their credentials are bearer tokens (API keys, payer and annotator
@@ -8,6 +10,18 @@ import { cors } from "hono/cors";
  * operator's token.
  */
 export const CROSS_ORIGIN_PATHS = ["/v1/*", "/tasks/*", "/settlement/*", "/payouts/*", "/openapi.json"];
+
+/** Whether `path` is one of CROSS_ORIGIN_PATHS (a `/*` entry covers its prefix and everything under it). */
+export function isCrossOriginPath(path: string): boolean {
+  for (const pattern of CROSS_ORIGIN_PATHS) {
+    if (
+      pattern.endsWith("/*") ? path === pattern.slice(0, -2) || path.startsWith(pattern.slice(0, -1)) : path === pattern
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
 
 /** Response headers a client reads besides the CORS-safelisted ones. */
 export const EXPOSED_HEADERS = [
@@ -25,14 +39,45 @@ export const EXPOSED_HEADERS = [
 ];
 
 /**
- * CORS for {@link CROSS_ORIGIN_PATHS}: any origin, no credentials. A preflight is answered here, before any route's
- * auth. It allows whichever request headers the preflight names: the openai SDK sends `authorization`,
- * `content-type`, `x-stainless-*` and `openai-*` headers whose set changes between versions, CORS has no prefix
- * wildcard, and `*` would not cover `authorization`; the gateway ignores headers it does not read.
+ * Hono's CORS middleware for preflights: any origin, no credentials. It allows whichever request headers the
+ * preflight names: the openai SDK sends `authorization`, `content-type`, `x-stainless-*` and `openai-*` headers whose
+ * set changes between versions, CORS has no prefix wildcard, and `*` would not cover `authorization`; the gateway
+ * ignores headers it does not read.
  */
-export const crossOriginCors = cors({
+const preflightCors = cors({
   origin: "*",
   allowMethods: ["GET", "POST", "DELETE"],
   exposeHeaders: EXPOSED_HEADERS,
   maxAge: 86_400,
 });
+
+const exposed = EXPOSED_HEADERS.join(",");
+
+/**
+ * CORS for {@link CROSS_ORIGIN_PATHS}: a preflight is answered here, before any route's auth (Hono's middleware);
+ * every other answer gets its two headers once it is made, errors included. Hono's middleware sets them before the
+ * handler runs, on a placeholder response that each answer is then copied over: two more responses per call, about
+ * 60–100 µs of CPU in workerd (measured on the bench), for the same two headers.
+ */
+export const crossOriginCors: MiddlewareHandler = async (c, next) => {
+  if (c.req.method === "OPTIONS") return preflightCors(c, next);
+  await next();
+  c.res.headers.set("Access-Control-Allow-Origin", "*");
+  c.res.headers.set("Access-Control-Expose-Headers", exposed);
+};
+
+const sameOriginHeaders = secureHeaders();
+const crossOriginHeaders = secureHeaders({ crossOriginResourcePolicy: "cross-origin" });
+
+/**
+ * Security headers for every response, with `Cross-Origin-Resource-Policy: same-origin` except on
+ * CROSS_ORIGIN_PATHS, which get `cross-origin` and CORS ({@link crossOriginCors}, preflights answered here).
+ */
+export const headersByOrigin: MiddlewareHandler = (c, next) => {
+  if (!isCrossOriginPath(c.req.path)) return sameOriginHeaders(c, next);
+  return crossOriginHeaders(c, async () => {
+    // A preflight's answer is returned, not set, by the CORS middleware: what Hono's own chaining would set.
+    const preflight = await crossOriginCors(c, next);
+    if (preflight) c.res = preflight;
+  });
+};

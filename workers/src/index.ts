@@ -1,10 +1,8 @@
 // The worker: global middleware, one sub-app per surface, one error handler, and the cron jobs.
 import { Hono } from "hono";
-import { except } from "hono/combine";
 import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
 import { v7 as uuidv7 } from "uuid";
-import { CROSS_ORIGIN_PATHS, crossOriginCors } from "./cross-origin.ts";
+import { headersByOrigin } from "./cross-origin.ts";
 import type { AppEnv } from "./env.ts";
 import { AppError } from "./errors.ts";
 import { renderError } from "./render-error.ts";
@@ -24,11 +22,10 @@ const app = new Hono<AppEnv>();
 // Request ids are UUIDv7: time-ordered, so the usage record and the charge a request writes land at the end of their
 // tables' primary-key indexes instead of on a random page of each (fewer pages written per batch; docs/decisions.md).
 app.use(requestId({ generator: () => uuidv7() }));
-// Cross-Origin-Resource-Policy: same-origin, except on the surfaces pages on other origins read (cross-origin.ts).
-app.use(except(CROSS_ORIGIN_PATHS, secureHeaders()));
-for (const path of CROSS_ORIGIN_PATHS) {
-  app.use(path, secureHeaders({ crossOriginResourcePolicy: "cross-origin" }), crossOriginCors);
-}
+// Cross-Origin-Resource-Policy: same-origin, except on the surfaces pages on other origins read, which get CORS
+// (cross-origin.ts). One middleware that picks by path prefix: a middleware registered per path costs every request
+// the router's matching of each (about 50 µs of CPU per call together, measured on the bench).
+app.use(headersByOrigin);
 app.route("/health", health);
 app.route("/v1", openai);
 app.route("/v1", usage);
