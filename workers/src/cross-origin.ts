@@ -11,16 +11,13 @@ import { secureHeaders } from "hono/secure-headers";
  */
 export const CROSS_ORIGIN_PATHS = ["/v1/*", "/tasks/*", "/settlement/*", "/payouts/*", "/openapi.json"];
 
-/** Whether `path` is one of CROSS_ORIGIN_PATHS (a `/*` entry covers its prefix and everything under it). */
+/** CROSS_ORIGIN_PATHS as exact paths and prefixes (a `/*` entry is its path and everything under it). */
+const EXACT = new Set(CROSS_ORIGIN_PATHS.map((p) => (p.endsWith("/*") ? p.slice(0, -2) : p)));
+const PREFIXES = CROSS_ORIGIN_PATHS.filter((p) => p.endsWith("/*")).map((p) => p.slice(0, -1));
+
+/** Whether `path` is one of CROSS_ORIGIN_PATHS; runs on every request, so it only compares strings. */
 export function isCrossOriginPath(path: string): boolean {
-  for (const pattern of CROSS_ORIGIN_PATHS) {
-    if (
-      pattern.endsWith("/*") ? path === pattern.slice(0, -2) || path.startsWith(pattern.slice(0, -1)) : path === pattern
-    ) {
-      return true;
-    }
-  }
-  return false;
+  return EXACT.has(path) || PREFIXES.some((prefix) => path.startsWith(prefix));
 }
 
 /** Response headers a client reads besides the CORS-safelisted ones. */

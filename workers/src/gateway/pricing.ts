@@ -26,8 +26,10 @@ export const MEDIA_PART_TOKENS = 1500;
  */
 const PROMPT_FIELDS = ["tools", "functions", "tool_choice", "function_call", "response_format", "prediction"] as const;
 
-/** What of a chat request becomes prompt tokens: the UTF-8 bytes and the characters of its text, its messages and
- * its media parts. */
+/**
+ * What of a chat request becomes prompt tokens: the UTF-8 bytes and the characters of its text, its messages and its
+ * media parts.
+ */
 type Prompt = { bytes: number; chars: number; messages: number; media: number };
 
 /** Adds a text to a prompt's counts. */
@@ -65,19 +67,19 @@ function promptOf(request: ChatCompletionRequest): Prompt {
 }
 
 /**
- * An upper bound of a chat request's prompt tokens, to reserve the worst case: byte-level BPE tokenizers never emit
- * more tokens than UTF-8 bytes, so the bytes of everything the model reads as text (`promptOf`), plus framing per
- * message, bound its text; each media part adds MEDIA_PART_TOKENS.
+ * A chat request's prompt tokens from one reading of it (`promptOf`):
+ * - `bound`, an upper bound to reserve the worst case: byte-level BPE tokenizers never emit more tokens than UTF-8
+ *   bytes, so the bytes of everything the model reads as text, plus framing per message, bound its text; each media
+ *   part adds MEDIA_PART_TOKENS;
+ * - `estimate`, for tpm, and for the charge when the upstream reports none.
  */
-export function maxPromptTokens(request: ChatCompletionRequest): number {
+export function promptTokens(request: ChatCompletionRequest): { bound: number; estimate: number } {
   const prompt = promptOf(request);
-  return prompt.bytes + (prompt.messages + 1) * MESSAGE_OVERHEAD + prompt.media * MEDIA_PART_TOKENS;
-}
-
-/** An estimate of a chat request's prompt tokens (for tpm, and for the charge when the upstream reports none). */
-export function estimatePromptTokens(request: ChatCompletionRequest): number {
-  const prompt = promptOf(request);
-  return tokensForChars(prompt.chars) + prompt.messages * 3 + prompt.media * MEDIA_PART_TOKENS;
+  const media = prompt.media * MEDIA_PART_TOKENS;
+  return {
+    bound: prompt.bytes + (prompt.messages + 1) * MESSAGE_OVERHEAD + media,
+    estimate: tokensForChars(prompt.chars) + prompt.messages * 3 + media,
+  };
 }
 
 /** Embeddings input: text, texts, token ids (as OpenAI's tokenizer numbers them) or lists of token ids. */

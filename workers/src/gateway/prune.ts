@@ -1,7 +1,7 @@
 // Housekeeping of the control database: holds and rows the gateway leaves behind that nothing settles or deletes on
 // the request path (expired escrow leases and reservations, released leases, expired payer sessions, old rate-limit
-// windows). D1 caps a database at 10 GB,
-// and the control database is shared by every region. Runs hourly (scheduled.ts).
+// windows). D1 caps a database at 10 GB, and the control database is shared by every region. Runs hourly
+// (scheduled.ts).
 import { deleteReleasedLeases, releaseExpiredLeases } from "./lease.ts";
 import { deleteOldRateWindows } from "./rate-limit.ts";
 import { deleteExpiredSessions } from "./siwe.ts";
@@ -31,8 +31,8 @@ export type Pruned = {
 };
 
 /**
- * Releases the escrow of expired leases and reservations of every payer, then deletes released leases of past days, expired payer
- * sessions and rate-limit windows no longer counted. Each step repeats one bounded statement until it finds fewer
+ * Releases the escrow of expired leases and reservations of every payer, then deletes released leases of past days,
+ * expired payer sessions and rate-limit windows no longer counted. Each step repeats one bounded statement until it finds fewer
  * rows than it asked for, or has taken MAX_ROWS_PER_RUN. Idempotent: every statement takes only rows its own rule
  * still selects (a released lease is not released again, a deleted row is gone), so a run cut short or repeated, or
  * two runs at once, change nothing twice. Per-request holds are released only when expired and never deleted: the

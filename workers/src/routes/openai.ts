@@ -13,10 +13,9 @@ import { apiKeyAuth } from "../gateway/auth.ts";
 import { forward, upstreamJson } from "../gateway/forward.ts";
 import {
   estimateInputTokens,
-  estimatePromptTokens,
   estimateTokens,
   maxInputTokens,
-  maxPromptTokens,
+  promptTokens,
   tokensForChars,
 } from "../gateway/pricing.ts";
 import { receiptHeader } from "../gateway/receipts.ts";
@@ -75,13 +74,13 @@ export const openai = new Hono<AppEnv>()
     untilMetered(c, async () => {
       const body = c.req.valid("json");
       const stream = body.stream === true;
-      const promptEstimate = estimatePromptTokens(body);
+      const { bound: maxPrompt, estimate: promptEstimate } = promptTokens(body);
       const { metered, maxOutputTokens, headers } = await admit(c, {
         model: body.model,
         kind: "chat",
         endpoint: "chat.completions",
         stream,
-        maxInputTokens: maxPromptTokens(body),
+        maxInputTokens: maxPrompt,
         inputEstimate: promptEstimate,
         maxOutputTokens: body.max_completion_tokens ?? body.max_tokens ?? null,
       });

@@ -6,10 +6,9 @@ import { LEASE_UNATTENDED_MS } from "../../src/gateway/lease.ts";
 import {
   costOf,
   estimateInputTokens,
-  estimatePromptTokens,
   MEDIA_PART_TOKENS,
   maxInputTokens,
-  maxPromptTokens,
+  promptTokens,
 } from "../../src/gateway/pricing.ts";
 import { retryAfterMs, upstreamBoundMs } from "../../src/gateway/upstream.ts";
 
@@ -28,7 +27,7 @@ describe("costOf", () => {
   });
 });
 
-describe("maxPromptTokens", () => {
+describe("promptTokens", () => {
   const request = (messages: ChatMessage[], extra: Record<string, unknown> = {}) => ({
     model: "m",
     messages,
@@ -36,24 +35,24 @@ describe("maxPromptTokens", () => {
   });
 
   it("bounds the prompt by the UTF-8 bytes of its text, plus framing", () => {
-    expect(maxPromptTokens(request([{ role: "user", content: "héllo" }]))).toBe(6 + 8 + 8);
-    expect(maxPromptTokens(request([{ role: "user", content: [{ type: "text", text: "ab" }] }]))).toBe(2 + 8 + 8);
+    expect(promptTokens(request([{ role: "user", content: "héllo" }])).bound).toBe(6 + 8 + 8);
+    expect(promptTokens(request([{ role: "user", content: [{ type: "text", text: "ab" }] }])).bound).toBe(2 + 8 + 8);
   });
 
   it("counts every field the model reads: tools, tool calls, response formats", () => {
-    const base = maxPromptTokens(request([{ role: "user", content: "hi" }]));
+    const base = promptTokens(request([{ role: "user", content: "hi" }])).bound;
     const description = "é".repeat(1000);
     const tools = [{ type: "function", function: { name: "f", description, parameters: { type: "object" } } }];
-    expect(maxPromptTokens(request([{ role: "user", content: "hi" }], { tools }))).toBeGreaterThan(base + 2000);
+    expect(promptTokens(request([{ role: "user", content: "hi" }], { tools })).bound).toBeGreaterThan(base + 2000);
     const schema = { type: "json_schema", json_schema: { name: "s", schema: { description } } };
-    expect(maxPromptTokens(request([{ role: "user", content: "hi" }], { response_format: schema }))).toBeGreaterThan(
+    expect(promptTokens(request([{ role: "user", content: "hi" }], { response_format: schema })).bound).toBeGreaterThan(
       base + 2000,
     );
     const call = { id: "c", type: "function", function: { name: "f", arguments: description } };
     const history = [{ role: "assistant" as const, content: null, tool_calls: [call] }];
-    expect(maxPromptTokens(request([...history, { role: "user", content: "hi" }]))).toBeGreaterThan(base + 2000);
+    expect(promptTokens(request([...history, { role: "user", content: "hi" }])).bound).toBeGreaterThan(base + 2000);
     // Sampling parameters are not prompt.
-    expect(maxPromptTokens(request([{ role: "user", content: "hi" }], { temperature: 0.5, seed: 7 }))).toBe(base);
+    expect(promptTokens(request([{ role: "user", content: "hi" }], { temperature: 0.5, seed: 7 })).bound).toBe(base);
   });
 
   it("holds MEDIA_PART_TOKENS per image or audio part, whatever the size of its data", () => {
@@ -61,11 +60,11 @@ describe("maxPromptTokens", () => {
       type: "image_url",
       image_url: { url: `data:image/png;base64,${"A".repeat(bytes)}` },
     });
-    const small = maxPromptTokens(request([{ role: "user", content: [image(10)] }]));
-    expect(maxPromptTokens(request([{ role: "user", content: [image(500_000)] }]))).toBe(small);
-    const two = maxPromptTokens(request([{ role: "user", content: [image(10), image(10)] }]));
+    const small = promptTokens(request([{ role: "user", content: [image(10)] }])).bound;
+    expect(promptTokens(request([{ role: "user", content: [image(500_000)] }])).bound).toBe(small);
+    const two = promptTokens(request([{ role: "user", content: [image(10), image(10)] }])).bound;
     expect(two - small).toBeGreaterThanOrEqual(MEDIA_PART_TOKENS);
-    expect(estimatePromptTokens(request([{ role: "user", content: [image(500_000)] }]))).toBeLessThan(
+    expect(promptTokens(request([{ role: "user", content: [image(500_000)] }])).estimate).toBeLessThan(
       MEDIA_PART_TOKENS + 20,
     );
   });
