@@ -1,10 +1,10 @@
 // The worker: global middleware, one sub-app per surface, one error handler, and the cron jobs.
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
-import { v7 as uuidv7 } from "uuid";
 import { headersByOrigin } from "./cross-origin.ts";
 import type { AppEnv } from "./env.ts";
 import { AppError } from "./errors.ts";
+import { newId } from "./ids.ts";
 import { renderError } from "./render-error.ts";
 import { admin } from "./routes/admin.ts";
 import { bench } from "./routes/bench.ts";
@@ -21,7 +21,7 @@ const app = new Hono<AppEnv>();
 
 // Request ids are UUIDv7: time-ordered, so the usage record and the charge a request writes land at the end of their
 // tables' primary-key indexes instead of on a random page of each (fewer pages written per batch; docs/decisions.md).
-app.use(requestId({ generator: () => uuidv7() }));
+app.use(requestId({ generator: newId }));
 // Cross-Origin-Resource-Policy: same-origin, except on the surfaces pages on other origins read, which get CORS
 // (cross-origin.ts). One middleware that picks by path prefix: a middleware registered per path costs every request
 // the router's matching of each (about 50 µs of CPU per call together, measured on the bench).

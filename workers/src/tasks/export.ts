@@ -2,6 +2,7 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { DatasetExport, LabelValue, WeightsFile } from "@tributary/schemas/tasks";
 import { AppError } from "../errors.ts";
+import { newId } from "../ids.ts";
 import { computeWeights } from "./weights.ts";
 
 /** The leaf encoding the contracts verify: keccak256(keccak256(abi.encode(account, weight))). */
@@ -122,7 +123,7 @@ export async function exportDataset(
     .bind(datasetId)
     .first<{ v: number }>();
   const version = (last?.v ?? 0) + 1;
-  const id = crypto.randomUUID();
+  const id = newId();
   const prefix = `tasks/exports/${datasetId}/v${version}-${id}`;
   const file: WeightsFile = {
     datasetId,

@@ -2,6 +2,7 @@
 import type { AddItems } from "@tributary/schemas/tasks";
 import { MAX_MEDIA_BYTES, MEDIA_TYPES } from "@tributary/schemas/tasks";
 import { AppError } from "../errors.ts";
+import { newId } from "../ids.ts";
 import { parseLabelValue } from "./label-value.ts";
 import { labelSchemaOf, type ProjectRow } from "./rows.ts";
 
@@ -70,7 +71,7 @@ export async function addItems(
         input.gold === undefined
           ? null
           : parseLabelValue(schema, input.gold, input.text?.length ?? null, `body.items.${i}.gold`);
-      return { id: crypto.randomUUID(), input, contentType, gold };
+      return { id: newId(), input, contentType, gold };
     }),
   );
   await env.TASKS_DB.batch(

@@ -1,5 +1,6 @@
 // The claim: atomically leases the next eligible item slot to an annotator in one conditional INSERT.
 import { AppError } from "../errors.ts";
+import { newId } from "../ids.ts";
 import type { ItemRow, ProjectRow } from "./rows.ts";
 
 /** Live leases one annotator may hold in one project at a time. */
@@ -96,7 +97,7 @@ export async function claim(
   const pools = counts ? poolsFor(project, counts) : (["regular"] as const);
   const expiresAt = now + project.lease_ttl_seconds * 1000;
   for (const pool of pools) {
-    const assignmentId = crypto.randomUUID();
+    const assignmentId = newId();
     const [, inserted, items] = await db.batch<Record<string, unknown>>([
       // Own expired leases leave the unique (item, annotator) index so the item can come back.
       db

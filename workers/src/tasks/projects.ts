@@ -1,6 +1,7 @@
 // Project creation: one dataset asset id belongs to one owner; reviewers are recorded with the project.
 import type { CreateProject, Project } from "@tributary/schemas/tasks";
 import { AppError } from "../errors.ts";
+import { newId } from "../ids.ts";
 import { type ProjectRow, toProject } from "./rows.ts";
 
 /**
@@ -10,7 +11,7 @@ import { type ProjectRow, toProject } from "./rows.ts";
 export async function createProject(db: D1Database, owner: string, p: CreateProject, now: number): Promise<Project> {
   const datasetId = p.datasetId.toLowerCase();
   const row: ProjectRow = {
-    id: crypto.randomUUID(),
+    id: newId(),
     owner,
     dataset_id: datasetId,
     name: p.name,

@@ -1,6 +1,7 @@
 // Submit: records a label within its lease, once per idempotency key; grades gold and triggers consensus.
 import type { LabelValue, LabelView } from "@tributary/schemas/tasks";
 import { AppError } from "../errors.ts";
+import { newId } from "../ids.ts";
 import { agreesWith } from "./agreement.ts";
 import { decideItem } from "./decide-item.ts";
 import { parseLabelValue } from "./label-value.ts";
@@ -66,7 +67,7 @@ export async function submit(db: D1Database, p: SubmitParameters): Promise<Submi
   const value = parseLabelValue(schema, p.value, item.text === null ? null : item.text.length);
   const gold = item.is_gold === 1 && item.gold_value !== null ? (JSON.parse(item.gold_value) as LabelValue) : null;
   const goldCorrect = gold === null ? null : agreesWith(schema, project.agreement_bps, value, gold) ? 1 : 0;
-  const labelId = crypto.randomUUID();
+  const labelId = newId();
   const [inserted] = await db.batch([
     db
       .prepare(

@@ -59,6 +59,19 @@ describe("projects and items", () => {
     );
   });
 
+  it("names projects and items with time-ordered ids (UUIDv7), in the order they were added", async () => {
+    const { token } = await freshSession();
+    const project = await createProject(token, { datasetId: randomDatasetId() });
+    const itemIds = await addTextItems(token, project.id, ["a", "b", "c"]);
+    const { results } = await env.TASKS_DB.prepare("SELECT id FROM items WHERE project_id = ? ORDER BY seq")
+      .bind(project.id)
+      .all<{ id: string }>();
+    expect(results.map((r) => r.id)).toEqual(itemIds);
+    const ids = [project.id, ...itemIds];
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
   it("lists projects, optionally by owner", async () => {
     const owner = await freshSession();
     const a = await createProject(owner.token, { name: "First" });
