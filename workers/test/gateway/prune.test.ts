@@ -1,6 +1,6 @@
 // The hourly housekeeping of the control database (gateway/prune.ts): expired leases and reservations give their
-// escrow back for every payer, released leases of past days, expired sessions and uncounted rate windows leave, and
-// nothing charged moves.
+// escrow back for every payer, released leases of past days, reservations expired a week ago, expired sessions and
+// uncounted rate windows leave, and nothing charged moves.
 // Time moves through the job's `now` option (and fake `Date` for requests of "yesterday"), never by sleeping.
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -8,7 +8,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/gateway/crypto.ts";
 import { forgetLeases, keepHoldAlive, LEASE_HEARTBEAT_MS, LEASE_SWEEP_AFTER_MS } from "../../src/gateway/lease.ts";
-import { pruneGateway } from "../../src/gateway/prune.ts";
+import { EXPIRED_RESERVATION_RETENTION_MS, pruneGateway } from "../../src/gateway/prune.ts";
 import { SESSION_TTL_MS } from "../../src/gateway/siwe.ts";
 import { reserve, settleWrite, utcDay } from "../../src/gateway/spend.ts";
 import { jobsByCron } from "../../src/scheduled.ts";
@@ -159,6 +159,7 @@ describe("gateway housekeeping: leases", () => {
       leasesReleased: 0,
       reservationsReleased: 0,
       leasesDeleted: 0,
+      reservationsDeleted: 0,
       sessions: 0,
       rateWindows: 0,
     });
@@ -350,6 +351,136 @@ describe("gateway housekeeping: reservations", () => {
     stale();
     await Promise.all(beats);
     expect((await holdOf(id))?.expires_at).toBe(beaten);
+  });
+});
+
+describe("gateway housekeeping: expired reservations", () => {
+  it("deletes an expired reservation a week past its expiry, never a younger, charged or settled one; no figure moves", async () => {
+    const s = await seed(prices);
+    const now = Date.now();
+    // A request with its own id admitted two minutes ago, whose worker died: its reservation has just expired.
+    vi.useFakeTimers({ toFake: ["Date"], now: now - LEASE_SWEEP_AFTER_MS - 1 });
+    const young = await reserveFor(s, now - 1);
+    vi.useRealTimers();
+    expect((await pruneGateway(env.DB, { now })).reservationsReleased).toBeGreaterThanOrEqual(1);
+    // Four more, admitted more than a week ago: one failed upstream (charged 0), the workers of the others died and
+    // their reservations expired.
+    const created = now - EXPIRED_RESERVATION_RETENTION_MS - 2 * LEASE_SWEEP_AFTER_MS;
+    const expiry = created + LEASE_SWEEP_AFTER_MS;
+    vi.useFakeTimers({ toFake: ["Date"], now: created });
+    const dead = await reserveFor(s, expiry);
+    const late = await reserveFor(s, expiry);
+    const failed = await reserveFor(s, expiry);
+    const marked = await reserveFor(s, expiry);
+    vi.useRealTimers();
+    const write = async (w: { sql: string; params: unknown[] }) =>
+      env.DB.prepare(w.sql)
+        .bind(...w.params)
+        .run();
+    await write(settleWrite(failed, 0n));
+    const expiring = await pruneGateway(env.DB, { now: expiry + 1 });
+    expect(expiring).toMatchObject({ reservationsDeleted: 0 });
+    expect(expiring.reservationsReleased).toBeGreaterThanOrEqual(3);
+    // One was alive after all: its charge landed late. Another wrote its usage record but not its charge, and the
+    // settler marked it settled with its epoch.
+    await write(settleWrite(late, 8n));
+    await env.DB.prepare("UPDATE spend_holds SET settled_at = ? WHERE request_id = ?").bind(now, marked).run();
+    const states = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          Object.entries({ dead, late, failed, marked, young }).map(async ([k, id]) => [
+            k,
+            (await holdOf(id))?.state ?? "gone",
+          ]),
+        ),
+      );
+    expect(await states()).toEqual({
+      dead: "expired",
+      late: "charged",
+      failed: "released",
+      marked: "expired",
+      young: "expired",
+    });
+    const before = await books(s);
+    expect(before.ledger).toMatchObject({ held: 8n, summed: 8n });
+    expect(before.view).toMatchObject({ unsettled: "8", reserved: "0", leased: "0" });
+
+    // A week after its expiry it stays; a millisecond later it goes, and only it.
+    await pruneGateway(env.DB, { now: expiry + EXPIRED_RESERVATION_RETENTION_MS });
+    expect(byId(await holds(s.payer))).toEqual(before.holds);
+    const pruned = await pruneGateway(env.DB, { now: expiry + EXPIRED_RESERVATION_RETENTION_MS + 1 });
+    expect(pruned.reservationsDeleted).toBeGreaterThanOrEqual(1);
+    expect(await states()).toEqual({
+      dead: "gone",
+      late: "charged",
+      failed: "released",
+      marked: "expired",
+      young: "expired",
+    });
+    const after = await books(s);
+    expect(after.holds).toEqual(before.holds.filter((h) => h.request_id !== dead));
+    expect(after.ledger).toEqual(before.ledger);
+    expect(after.view).toEqual(before.view);
+
+    // The young one goes a week after its own expiry; the charged, released and settled ones stay.
+    // (Other tests' reservations that expired before it may go in this run.)
+    await pruneGateway(env.DB, { now: now - 1 + EXPIRED_RESERVATION_RETENTION_MS });
+    expect((await holdOf(young))?.state).toBe("expired");
+    expect(
+      (await pruneGateway(env.DB, { now: now + EXPIRED_RESERVATION_RETENTION_MS })).reservationsDeleted,
+    ).toBeGreaterThanOrEqual(1);
+    expect(await states()).toEqual({
+      dead: "gone",
+      late: "charged",
+      failed: "released",
+      marked: "expired",
+      young: "gone",
+    });
+    const later = await books(s);
+    expect(later.ledger).toEqual(before.ledger);
+    expect(later.view).toEqual(before.view);
+    expect((await pruneGateway(env.DB, { now: now + EXPIRED_RESERVATION_RETENTION_MS })).reservationsDeleted).toBe(0);
+  });
+
+  it("deletes a backlog in bounded statements, at most the run's cap, keeping the unsettled charges between", async () => {
+    const s = await seed(prices);
+    const now = Date.now();
+    const old = now - EXPIRED_RESERVATION_RETENTION_MS - LEASE_SWEEP_AFTER_MS - 10_000;
+    const tag = crypto.randomUUID();
+    // 5,000 holds of requests with their own ids, a week old, one a millisecond: expired reservations alternate
+    // with charges the settler has not marked (a payer it carries over), so every statement after the first must
+    // start behind the charges it passed over.
+    await env.DB.prepare(
+      `INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at, expires_at)
+       WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 4999)
+       SELECT printf('own-bulk-%s-%05d', ?1, i), ?2, ?3, ?4, ?5, 28, CASE WHEN i % 2 = 0 THEN 0 ELSE 1 END,
+         CASE WHEN i % 2 = 0 THEN 'expired' ELSE 'charged' END, ?6 + i, ?6 + i + ?7 FROM n`,
+    )
+      .bind(tag, s.payer, s.token, s.keyId, utcDay(old), old, LEASE_SWEEP_AFTER_MS)
+      .run();
+    const count = async () =>
+      (
+        await env.DB.prepare(
+          "SELECT state, count(*) AS n FROM spend_holds WHERE payer = ? GROUP BY state ORDER BY state",
+        )
+          .bind(s.payer)
+          .all<{ state: string; n: number }>()
+      ).results.map((r) => [r.state, r.n]);
+    expect(await count()).toEqual([
+      ["charged", 2500],
+      ["expired", 2500],
+    ]);
+    const before = await ledger(s.payer);
+    expect(before).toMatchObject({ held: 2500n, summed: 2500n });
+
+    expect((await pruneGateway(env.DB, { now, maxRowsPerRun: 2000 })).reservationsDeleted).toBe(2000);
+    expect(await count()).toEqual([
+      ["charged", 2500],
+      ["expired", 500],
+    ]);
+    expect((await pruneGateway(env.DB, { now, maxRowsPerRun: 2000 })).reservationsDeleted).toBeGreaterThanOrEqual(500);
+    expect(await count()).toEqual([["charged", 2500]]);
+    expect(await ledger(s.payer)).toEqual(before);
   });
 });
 
