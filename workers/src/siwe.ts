@@ -14,15 +14,18 @@ export function deploymentChainId(vars: { CHAIN_ID?: string }): number | undefin
 
 export type CheckSiweReturnType = { address: Address; nonce: string; issuedAt: Date | undefined };
 
+/** How far ahead of the server's clock a message's Issued At may be (ms): a wallet's clock may run a little fast. */
+export const SIWE_CLOCK_SKEW_MS = 60_000;
+
 /** The 401 of a refused sign-in; `why` is a sentence, `param` the request field at fault. */
 export const siweRefusal = (why: string, param: "message" | "signature" = "message") =>
   new AppError("unauthorized", `Sign-in refused: ${why}`, { param });
 
 /**
  * Checks that `message` is an EIP-4361 message for `domain` (and for `chainId`, when given: a sign-in made for another
- * deployment on another chain does not open this one), valid at `now` (unix ms; expiration and not-before), and
- * signed by its address (EOA). Returns its fields; the caller still consumes the nonce in its own table. Throws
- * {@link siweRefusal} otherwise.
+ * deployment on another chain does not open this one), valid at `now` (unix ms; expiration and not-before), not
+ * issued after `now` (beyond SIWE_CLOCK_SKEW_MS), and signed by its address (EOA). Returns its fields; the caller
+ * still consumes the nonce in its own table. Throws {@link siweRefusal} otherwise.
  */
 export async function checkSiweMessage(p: CheckSiweParameters): Promise<CheckSiweReturnType> {
   const fields = parseSiweMessage(p.message);
@@ -32,6 +35,13 @@ export async function checkSiweMessage(p: CheckSiweParameters): Promise<CheckSiw
   }
   if (p.chainId !== undefined && fields.chainId !== p.chainId) {
     throw siweRefusal(`the message is for chain ${fields.chainId ?? "none"}, not ${p.chainId}.`);
+  }
+  // viem's validation reads expirationTime and notBefore only; a message cannot have been issued after it arrived.
+  if (fields.issuedAt && fields.issuedAt.getTime() > p.now + SIWE_CLOCK_SKEW_MS) {
+    throw siweRefusal(
+      `the message is dated in the future (Issued At ${fields.issuedAt.toISOString()}, more than a minute after ` +
+        "this server's time); check the clock of the device that made it.",
+    );
   }
   if (!validateSiweMessage({ message: fields, domain: p.domain, time: new Date(p.now) })) {
     throw siweRefusal("the message is expired or not yet valid.");

@@ -49,11 +49,15 @@ export async function adminCall(method: string, path: string, json?: unknown): P
 /** The origin sign-in calls come from: its host is the domain the gateway expects in the EIP-4361 message. */
 export const gatewayOrigin = "http://gateway.test";
 
-/** A fresh `/v1/auth` nonce and the EIP-4361 message for it that `signer` would sign (for `domain`). */
+/**
+ * A fresh `/v1/auth` nonce and the EIP-4361 message for it that `signer` would sign (for `domain`, issued at
+ * `issuedAt`).
+ */
 export async function payerSiweMessage(
   signer: PrivateKeyAccount,
   domain = "gateway.test",
   chainId = 31337,
+  issuedAt = new Date(),
 ): Promise<string> {
   const { nonce } = (await (await call("/v1/auth/nonce", { origin: gatewayOrigin })).json()) as { nonce: string };
   return createSiweMessage({
@@ -63,7 +67,7 @@ export async function payerSiweMessage(
     nonce,
     uri: gatewayOrigin,
     version: "1",
-    issuedAt: new Date(),
+    issuedAt,
   });
 }
 

@@ -66,6 +66,29 @@ describe("payer key management with Sign-In with Ethereum", () => {
     expect(stillWorks.status).toBe(200);
   });
 
+  it("refuses a message dated in the future, beyond a minute of clock skew, saying so", async () => {
+    const verify = async (issuedAt: Date) => {
+      const message = await payerSiweMessage(account, "gateway.test", 31337, issuedAt);
+      const signature = await account.signMessage({ message });
+      return call("/v1/auth/verify", { method: "POST", origin, json: { message, signature } });
+    };
+    const future = new Date(Date.now() + 10 * 60_000);
+    const refused = await verify(future);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toEqual({
+      error: {
+        message:
+          `Sign-in refused: the message is dated in the future (Issued At ${future.toISOString()}, more than a ` +
+          "minute after this server's time); check the clock of the device that made it.",
+        type: "invalid_request_error",
+        param: "message",
+        code: "unauthorized",
+      },
+    });
+    // A wallet whose clock runs half a minute fast still signs in.
+    expect((await verify(new Date(Date.now() + 30_000))).status).toBe(200);
+  });
+
   it("refuses malformed signatures with the 401 of a wrong signer, and keeps the nonce for a good one", async () => {
     const message = await payerSiweMessage(account);
     const malformed = {

@@ -46,6 +46,29 @@ describe("Sign-In with Ethereum", () => {
     await expectJson(await call("/tasks/auth/verify", { json: { message, signature } }), 401);
   });
 
+  it("refuses a message dated in the future, beyond a minute of clock skew, saying so (not that it is old)", async () => {
+    const account = privateKeyToAccount(generatePrivateKey());
+    const verify = async (issuedAt: Date) => {
+      const message = siweMessage(account.address, await nonce(), { issuedAt });
+      const signature = await account.signMessage({ message });
+      return call("/tasks/auth/verify", { json: { message, signature } });
+    };
+    const future = new Date(Date.now() + 10 * 60_000);
+    const refused = await verify(future);
+    expect(refused.headers.get("content-type")).toBe("application/problem+json");
+    const problem = await expectJson<{ detail: string; param: string }>(refused, 401);
+    expect(problem.detail).toBe(
+      `Sign-in refused: the message is dated in the future (Issued At ${future.toISOString()}, more than a minute ` +
+        "after this server's time); check the clock of the device that made it.",
+    );
+    expect(problem.param).toBe("message");
+    // An old one is still refused as old.
+    const old = await expectJson<{ detail: string }>(await verify(new Date(Date.now() - 60 * 60_000)), 401);
+    expect(old.detail).toBe("Sign-in refused: the message was issued too long ago.");
+    // A wallet whose clock runs half a minute fast still signs in.
+    await expectJson(await verify(new Date(Date.now() + 30_000)), 200);
+  });
+
   it("refuses malformed signatures like a wrong signer", async () => {
     const account = privateKeyToAccount(generatePrivateKey());
     const message = siweMessage(account.address, await nonce());
