@@ -86,8 +86,8 @@ export const usageQuerySchema = z.strictObject({
     .max(1000)
     .optional()
     .describe(
-      "An opaque cursor for the next page: the `next_page` of the previous response with the same group_by, model " +
-        "and key_id.",
+      "An opaque cursor for the next page: the `next_page` of the previous response with the same from, to, " +
+        "group_by, model and key_id.",
     ),
 });
 

@@ -58,11 +58,14 @@ export const FILTER_SCAN_ROWS = 5_000;
 /**
  * Cursors name the list they continue and the key of the last row served: a record's (created_at, request_id), a
  * group's (group, token). Keyset, not an offset, so a page boundary does not shift when records arrive or are archived.
+ * Then what they are bound to: the filter's tag, and the window's from and to when it has either (ms; to null when
+ * open). A cursor without them was issued for no filter and the whole history.
  */
+const cursorBinding = [z.string().optional(), z.int().optional(), z.int().nullable().optional()] as const;
 const cursorSchemas = {
-  records: z.tuple([z.literal("records"), z.int(), z.string(), z.string().optional()]),
-  day: z.tuple([z.literal("day"), z.string(), z.string(), z.string().optional()]),
-  model: z.tuple([z.literal("model"), z.string(), z.string(), z.string().optional()]),
+  records: z.tuple([z.literal("records"), z.int(), z.string(), ...cursorBinding]),
+  day: z.tuple([z.literal("day"), z.string(), z.string(), ...cursorBinding]),
+  model: z.tuple([z.literal("model"), z.string(), z.string(), ...cursorBinding]),
 };
 
 type Cursor<K extends keyof typeof cursorSchemas> = z.infer<(typeof cursorSchemas)[K]>;
@@ -79,11 +82,26 @@ function filterTag(filter: UsageFilter): string {
   return sha256Hex(JSON.stringify([models, keyIds])).slice(0, 16);
 }
 
-/** A cursor after the row keyed `key` of the list `kind`, with the filter's tag when there is one. */
-const encodeCursor = (kind: keyof typeof cursorSchemas, key: [number | string, string], tag: string) =>
-  Buffer.from(JSON.stringify(tag ? [kind, ...key, tag] : [kind, ...key]), "utf8").toString("base64url");
+/** Whether a window has a bound: the whole history (from 0, no to) is the window of a cursor that names none. */
+const bounded = (window: UsageWindow) => window.from !== 0 || window.to !== null;
 
-function decodeCursor<K extends keyof typeof cursorSchemas>(kind: K, page: string, filter: UsageFilter): Cursor<K> {
+/** A cursor after the row keyed `key` of the list `kind`, with the filter's tag and the window when they narrow it. */
+function encodeCursor(
+  kind: keyof typeof cursorSchemas,
+  key: [number | string, string],
+  tag: string,
+  window: UsageWindow,
+): string {
+  const binding = bounded(window) ? [tag, window.from, window.to] : tag ? [tag] : [];
+  return Buffer.from(JSON.stringify([kind, ...key, ...binding]), "utf8").toString("base64url");
+}
+
+function decodeCursor<K extends keyof typeof cursorSchemas>(
+  kind: K,
+  page: string,
+  filter: UsageFilter,
+  window: UsageWindow,
+): Cursor<K> {
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(page, "base64url").toString("utf8"));
@@ -103,6 +121,17 @@ function decodeCursor<K extends keyof typeof cursorSchemas>(kind: K, page: strin
       "invalid_request",
       "page: this cursor continues a list with other filters; pass the same model and key_id values as the request " +
         "that returned it.",
+      { param: "page" },
+    );
+  }
+  const [, , , , from = 0, to = null] = parsed.data;
+  if (from !== window.from || to !== window.to) {
+    const fromText = from === 0 ? "no from" : `from ${new Date(from).toISOString()}`;
+    const toText = to === null ? "no to" : `to ${new Date(to).toISOString()}`;
+    throw new AppError(
+      "invalid_request",
+      `page: this cursor continues a list with another from or to (${fromText}, ${toText}); pass the same from and ` +
+        "to as the request that returned it.",
       { param: "page" },
     );
   }
@@ -145,7 +174,7 @@ export async function listRecords(
   scanRows = FILTER_SCAN_ROWS,
 ): Promise<UsagePage<UsageRecordRow>> {
   const tag = filterTag(filter);
-  const after = page === undefined ? null : decodeCursor("records", page, filter);
+  const after = page === undefined ? null : decodeCursor("records", page, filter, window);
   const columns = `request_id, key_id, model, endpoint, stream, input_tokens, output_tokens, CAST(cost AS TEXT) AS cost,
     token, status, estimated, latency_ms, region, created_at`;
   const range = `FROM usage_records WHERE payer = ? AND created_at >= ? AND created_at < ?
@@ -158,7 +187,7 @@ export async function listRecords(
     ...(after ? [after[1], after[1], after[2]] : []),
   ];
   const cursorOf = (r: { created_at: number; request_id: string }) =>
-    encodeCursor("records", [r.created_at, r.request_id], tag);
+    encodeCursor("records", [r.created_at, r.request_id], tag, window);
   if (tag === "") {
     const { results } = await db
       .prepare(`SELECT ${columns} ${range} LIMIT ?`)
@@ -200,7 +229,7 @@ export async function listGroups(
   page?: string,
 ): Promise<UsagePage<UsageGroupRow>> {
   const tag = filterTag(filter);
-  const after = page === undefined ? null : decodeCursor(groupBy, page, filter);
+  const after = page === undefined ? null : decodeCursor(groupBy, page, filter, window);
   const live = groupBy === "day" ? RECORD_DAY_SQL : "model";
   // usage_daily has a column of each group's name.
   const rolled = groupBy;
@@ -237,7 +266,7 @@ export async function listGroups(
       filter.models ? JSON.stringify(filter.models) : null,
     )
     .all<UsageGroupRow>();
-  return pageOf(results, limit, (g) => encodeCursor(groupBy, [g.grp, g.token], tag));
+  return pageOf(results, limit, (g) => encodeCursor(groupBy, [g.grp, g.token], tag, window));
 }
 
 /**

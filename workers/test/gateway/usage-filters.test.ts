@@ -146,6 +146,61 @@ describe("GET /v1/usage query", () => {
     expect((await refused(s, `model=${other}&page=${onlyA.next_page}`)).message).toMatch(/other filters/);
   });
 
+  it("binds cursors to from and to: a cursor of another window is refused, the same instants however written are not", async () => {
+    const s = await seed();
+    const t0 = Date.parse("2026-11-22T10:00:00Z");
+    const [r0, r1, r2] = [await record(s, t0), await record(s, t0 + 3_600_000), await record(s, t0 + 7_200_000)];
+    const nextDay = await record(s, "2026-11-23T10:00:00Z");
+    const ids = async (query: string) => (await usage<Record_>(s, query)).data.map((x) => x.request_id);
+    const windowed = await usage<Record_>(s, "from=2026-11-22&to=2026-11-22T12:30:00Z&limit=1");
+    expect(windowed.data.map((x) => x.request_id)).toEqual([r2]);
+    // The same instants, written otherwise, continue the list.
+    expect(
+      await ids(`from=2026-11-22T01:00:00%2B01:00&to=2026-11-22T12:30:00.000Z&limit=2&page=${windowed.next_page}`),
+    ).toEqual([r1, r0]);
+    const unbounded = await usage<Record_>(s, "limit=1");
+    expect(unbounded.data.map((x) => x.request_id)).toEqual([nextDay]);
+    expect(await ids(`limit=1&page=${unbounded.next_page}`)).toEqual([r2]);
+    const byDay = await usage<Group>(s, `group_by=day&to=2026-12-01&model=${s.model}&limit=1`);
+    expect(byDay.data.map((g) => g.day)).toEqual(["2026-11-22"]);
+    const byDayNext = await usage<Group>(
+      s,
+      `group_by=day&to=2026-12-01T00:00:00Z&model=${s.model}&limit=1&page=${byDay.next_page}`,
+    );
+    expect(byDayNext.data.map((g) => g.day)).toEqual(["2026-11-23"]);
+    const message = (from: string, to: string) =>
+      `page: this cursor continues a list with another from or to (${from}, ${to}); pass the same from and to as ` +
+      "the request that returned it.";
+    const cases: [string, string][] = [
+      [
+        `from=2026-11-21&to=2026-11-22T12:30:00Z&page=${windowed.next_page}`,
+        message("from 2026-11-22T00:00:00.000Z", "to 2026-11-22T12:30:00.000Z"),
+      ],
+      [
+        `to=2026-11-22T12:30:00Z&page=${windowed.next_page}`,
+        message("from 2026-11-22T00:00:00.000Z", "to 2026-11-22T12:30:00.000Z"),
+      ],
+      [
+        `from=2026-11-22&page=${windowed.next_page}`,
+        message("from 2026-11-22T00:00:00.000Z", "to 2026-11-22T12:30:00.000Z"),
+      ],
+      [`page=${windowed.next_page}`, message("from 2026-11-22T00:00:00.000Z", "to 2026-11-22T12:30:00.000Z")],
+      // A cursor of the whole history does not continue a window, nor a group cursor another window.
+      [`from=2026-11-22&page=${unbounded.next_page}`, message("no from", "no to")],
+      [`to=2026-11-22T13:00:00Z&page=${unbounded.next_page}`, message("no from", "no to")],
+      [`group_by=day&model=${s.model}&page=${byDay.next_page}`, message("no from", "to 2026-12-01T00:00:00.000Z")],
+      [
+        `group_by=day&model=${s.model}&to=2026-11-30&page=${byDay.next_page}`,
+        message("no from", "to 2026-12-01T00:00:00.000Z"),
+      ],
+    ];
+    for (const [query, expected] of cases) {
+      const error = await refused(s, query);
+      expect(error.param, query).toBe("page");
+      expect(error.message, query).toBe(expected);
+    }
+  });
+
   it("refuses unknown parameters and a parameter given twice, by name", async () => {
     const s = await seed();
     for (const name of ["foo", "models", "api_key_ids"]) {
