@@ -1,4 +1,5 @@
-// OpenAPI 3.1 paths of the gateway's endpoints (/v1, /admin), generated from the zod schemas that validate them.
+// OpenAPI 3.1 paths of the worker's endpoints but the tasks' (/v1, /admin, /settlement, /payouts, /health), generated
+// from the zod schemas that validate them.
 import {
   adminCreateKeySchema,
   createKeySchema,
@@ -11,6 +12,7 @@ import {
   usageQuerySchema,
 } from "@tributary/schemas/gateway";
 import { chatCompletionRequestSchema, embeddingsRequestSchema, openAiErrorSchema } from "@tributary/schemas/openai";
+import { payoutAccountParamsSchema, settlementEpochParamsSchema } from "@tributary/schemas/settlement";
 import { problemSchema } from "@tributary/schemas/tasks";
 import { z } from "zod";
 
@@ -21,10 +23,16 @@ type Operation = {
   query?: z.ZodObject;
   /** A description of each `{name}` in the path; every one must have one. */
   params?: Record<string, string>;
+  /** The schema the route validates its path parameters with; each `{name}` then has its schema from it. */
+  paramsSchema?: z.ZodObject;
   /** The success status, when it is not 200. */
   status?: 201;
+  /** What an empty 204 answer means, when the operation may give one instead. */
+  noContent?: string;
   /** The error statuses the operation answers on purpose (docs/gateway.md), besides `default`. */
   errors?: number[];
+  /** What an error status means for this operation, where the surface's usual description does not fit. */
+  errorText?: Record<number, string>;
 };
 
 const jsonSchema = (schema: z.ZodType) => {
@@ -67,10 +75,14 @@ function errorResponse(path: string, description: string) {
 const pathTemplateNames = (path: string) => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
 
 function operation(path: string, op: Operation) {
+  const validated = op.paramsSchema
+    ? ((jsonSchema(op.paramsSchema) as { properties?: Record<string, object> }).properties ?? {})
+    : {};
   const pathParameters = pathTemplateNames(path).map((name) => {
     const description = op.params?.[name];
     if (!description) throw new Error(`OpenAPI: ${path} needs a description of its path parameter ${name}.`);
-    return { name, in: "path", required: true, description, schema: { type: "string" } };
+    if (op.paramsSchema && !validated[name]) throw new Error(`OpenAPI: ${path}'s paramsSchema has no ${name}.`);
+    return { name, in: "path", required: true, description, schema: validated[name] ?? { type: "string" } };
   });
   const queryParameters = op.query
     ? Object.entries((jsonSchema(op.query) as { properties?: Record<string, object> }).properties ?? {}).map(
@@ -87,9 +99,13 @@ function operation(path: string, op: Operation) {
       : {}),
     responses: {
       [String(op.status ?? 200)]: { description: "Success." },
+      ...(op.noContent ? { "204": { description: op.noContent } } : {}),
       ...Object.fromEntries(
         (op.errors ?? []).map((status) => {
-          const text = (path.startsWith("/admin/") ? adminErrorStatus[status] : undefined) ?? errorStatus[status];
+          const text =
+            op.errorText?.[status] ??
+            (path.startsWith("/admin/") ? adminErrorStatus[status] : undefined) ??
+            errorStatus[status];
           return [String(status), errorResponse(path, text ?? "An error.")];
         }),
       ),
@@ -102,6 +118,10 @@ function operation(path: string, op: Operation) {
 const metered = [400, 401, 402, 403, 404, 409, 413, 429, 502];
 /** The errors of an operator write. */
 const adminWrite = [400, 401, 403];
+/** What a settlement job's own refusals mean (settler/settings.ts, chain/config.ts, settler/meters.ts). */
+const settlerUnavailable =
+  "Settlement is not configured here: a variable, secret or binding it needs is missing or malformed (the message " +
+  "names it).";
 
 const paths: Record<string, Record<string, Operation>> = {
   "/v1/chat/completions": {
@@ -254,6 +274,69 @@ const paths: Record<string, Record<string, Operation>> = {
       security: "admin",
       params: { id: "The key's id, key_…" },
       errors: [401, 403, 404],
+    },
+  },
+  "/admin/settlement/close": {
+    post: {
+      summary: "Close the next epoch now: attribute, post the Merkle root, record it (the cron runs the same).",
+      security: "admin",
+      noContent: "There was nothing to settle: no usage record and no license fee since the last epoch.",
+      errors: [401, 403, 409, 503],
+      errorText: {
+        409: "The epoch's transaction reverted (it will be rebuilt), or the chain has the epoch with another root.",
+        503: settlerUnavailable,
+      },
+    },
+  },
+  "/admin/settlement/metering": {
+    get: {
+      summary: "Metered totals per epoch, payer and token across the meter databases, for reconciliation.",
+      security: "admin",
+      errors: [401, 403, 503],
+      errorText: { 503: settlerUnavailable },
+    },
+  },
+  "/admin/settlement/archive": {
+    post: {
+      summary: "Archive the usage of final epochs past the retention to R2 now (the cron runs the same).",
+      security: "admin",
+      errors: [401, 403, 503],
+      errorText: { 503: settlerUnavailable },
+    },
+  },
+  "/settlement/epochs": { get: { summary: "The newest 100 epochs the settler closed, newest first." } },
+  "/settlement/epochs/{id}": {
+    get: {
+      summary: "One epoch: its status, root, transaction, totals and shortfalls.",
+      params: { id: "The epoch id." },
+      paramsSchema: settlementEpochParamsSchema,
+      errors: [400, 404],
+      errorText: { 400: "The epoch id is not a positive integer.", 404: "The settler has no such epoch." },
+    },
+  },
+  "/settlement/epochs/{id}/manifest": {
+    get: {
+      summary: "The epoch's manifest as posted (charges, accruals, the Merkle tree), to verify its root.",
+      params: { id: "The epoch id." },
+      paramsSchema: settlementEpochParamsSchema,
+      errors: [400, 404],
+      errorText: { 400: "The epoch id is not a positive integer.", 404: "The epoch has no manifest." },
+    },
+  },
+  "/payouts/{account}": {
+    get: {
+      summary: "What an account can claim per token: cumulative, claimed, claimable, and the Merkle proof.",
+      params: { account: "The account, a 0x address." },
+      paramsSchema: payoutAccountParamsSchema,
+      errors: [400, 503],
+      errorText: { 400: "The account is not a 0x address.", 503: "The chain is not configured here." },
+    },
+  },
+  "/health": {
+    get: {
+      summary: "Readiness: every D1 database answers, and R2 returns what was just written.",
+      errors: [503],
+      errorText: { 503: "R2 did not return what was just written." },
     },
   },
 };

@@ -1,6 +1,6 @@
 // Settlement surfaces: the operator's epoch close, public epoch manifests, and payouts with proofs.
+import { payoutAccountParamsSchema, settlementEpochParamsSchema } from "@tributary/schemas/settlement";
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { archiveFinalEpochs } from "../settler/archive.ts";
@@ -45,9 +45,6 @@ settlementAdmin.post("/archive", async (c) => {
   });
 });
 
-const epochParam = z.object({ id: z.coerce.number().int().positive() });
-const accountParam = z.object({ account: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x address") });
-
 type EpochListRow = {
   epoch_id: number;
   status: string;
@@ -85,7 +82,7 @@ export const settlement = new Hono<AppEnv>()
     ).all<EpochListRow>();
     return c.json({ epochs: results.map(epochView) });
   })
-  .get("/epochs/:id", validate("param", epochParam), async (c) => {
+  .get("/epochs/:id", validate("param", settlementEpochParamsSchema), async (c) => {
     const { id } = c.req.valid("param");
     const row = await c.env.DB.prepare("SELECT * FROM settlement_epochs WHERE epoch_id = ?")
       .bind(id)
@@ -95,7 +92,7 @@ export const settlement = new Hono<AppEnv>()
     const manifest = object ? ((await object.json()) as { shortfalls: unknown[]; totals: unknown[] }) : null;
     return c.json({ ...epochView(row), totals: manifest?.totals ?? [], shortfall_list: manifest?.shortfalls ?? [] });
   })
-  .get("/epochs/:id/manifest", validate("param", epochParam), async (c) => {
+  .get("/epochs/:id/manifest", validate("param", settlementEpochParamsSchema), async (c) => {
     const { id } = c.req.valid("param");
     const object = await c.env.BUCKET.get(manifestKey(id));
     if (!object) throw new AppError("not_found", `Epoch ${id} has no manifest.`);
@@ -103,7 +100,7 @@ export const settlement = new Hono<AppEnv>()
   });
 
 /** `GET /payouts/:account`: per token the cumulative amount, what was claimed, what is claimable, and the proof. */
-export const payouts = new Hono<AppEnv>().get("/:account", validate("param", accountParam), async (c) => {
+export const payouts = new Hono<AppEnv>().get("/:account", validate("param", payoutAccountParamsSchema), async (c) => {
   const { account } = c.req.valid("param");
   return c.json(await payoutsOf(c.env, account.toLowerCase() as `0x${string}`));
 });

@@ -1,9 +1,10 @@
 // The gateway's part of /openapi.json and /docs: path parameters, error shapes, auth schemes as people read them.
 import { openAiErrorSchema } from "@tributary/schemas/openai";
 import { describe, expect, it } from "vitest";
+import { app } from "../../src/app.ts";
 import { call } from "./helpers.ts";
 
-type Parameter = { name: string; in: string; required?: boolean };
+type Parameter = { name: string; in: string; required?: boolean; schema?: object };
 type Response = { content?: Record<string, { schema?: { $ref?: string } }> };
 type Operation = { parameters?: Parameter[]; responses: Record<string, Response>; security?: object[] };
 type Doc = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, object> } };
@@ -49,6 +50,61 @@ describe("the OpenAPI document of the gateway", () => {
         .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], doc);
       expect(target, ref).toBeDefined();
     }
+  });
+
+  it("lists every route the app serves, and nothing it does not serve", async () => {
+    const doc = await document();
+    // The app's own routes, as OpenAPI writes them. Left out: handlers for any method (middleware, and the bench's
+    // pass-through, which exists only for the benchmark: routes/bench.ts), and the document and its page themselves.
+    const served = new Set(
+      app.routes
+        .filter((r) => r.method !== "ALL" && r.path !== "/openapi.json" && r.path !== "/docs")
+        .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([^/]+)/g, "{$1}")}`),
+    );
+    const documented = new Set(operations(doc).map(({ path, method }) => `${method} ${path}`));
+    for (const route of [
+      "get /health",
+      "get /settlement/epochs",
+      "get /settlement/epochs/{id}",
+      "get /settlement/epochs/{id}/manifest",
+      "get /payouts/{account}",
+      "post /admin/settlement/close",
+      "get /admin/settlement/metering",
+      "post /admin/settlement/archive",
+    ]) {
+      expect(served, route).toContain(route);
+    }
+    expect([...served].filter((route) => !documented.has(route))).toEqual([]);
+    expect([...documented].filter((route) => !served.has(route))).toEqual([]);
+  });
+
+  it("describes the settlement reads' path parameters from the schemas they are validated with", async () => {
+    const doc = await document();
+    const param = (path: string, name: string) =>
+      doc.paths[path]?.get?.parameters?.find((p) => p.in === "path" && p.name === name)?.schema;
+    expect(param("/settlement/epochs/{id}", "id")).toMatchObject({ type: "integer", exclusiveMinimum: 0 });
+    expect(param("/settlement/epochs/{id}/manifest", "id")).toMatchObject({ type: "integer", exclusiveMinimum: 0 });
+    expect(param("/payouts/{account}", "account")).toMatchObject({ type: "string", pattern: "^0x[0-9a-fA-F]{40}$" });
+    // And the refusals they describe are the worker's: problem JSON, 400 for a parameter the schema refuses.
+    const problem = "#/components/schemas/Problem";
+    for (const [path, url] of [
+      ["/settlement/epochs/{id}", "/settlement/epochs/0"],
+      ["/settlement/epochs/{id}/manifest", "/settlement/epochs/x/manifest"],
+      ["/payouts/{account}", "/payouts/not-an-address"],
+    ] as const) {
+      expect(doc.paths[path]?.get?.responses["400"]?.content?.["application/problem+json"]?.schema?.$ref).toBe(problem);
+      const refused = await call(url);
+      expect(refused.status, url).toBe(400);
+      expect(refused.headers.get("content-type"), url).toBe("application/problem+json");
+    }
+    const missing = await call("/settlement/epochs/999999");
+    expect(missing.status).toBe(404);
+    expect(doc.paths["/settlement/epochs/{id}"]?.get?.responses).toHaveProperty("404");
+    const close = doc.paths["/admin/settlement/close"]?.post;
+    expect(close?.security).toEqual([{ admin: [] }]);
+    expect(Object.keys(close?.responses ?? {}).sort()).toEqual(["200", "204", "401", "403", "409", "503", "default"]);
+    expect((await call("/admin/settlement/close", { method: "POST" })).status).toBe(401);
+    expect(doc.paths["/health"]?.get?.security).toBeUndefined();
   });
 
   it("lists GET /v1/models/{model}, which the SDK's models.retrieve calls", async () => {
