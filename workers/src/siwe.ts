@@ -36,6 +36,18 @@ export async function checkSiweMessage(p: CheckSiweParameters): Promise<CheckSiw
   if (p.chainId !== undefined && fields.chainId !== p.chainId) {
     throw siweRefusal(`the message is for chain ${fields.chainId ?? "none"}, not ${p.chainId}.`);
   }
+  // viem parses a malformed time as an invalid Date, which every comparison passes: an unreadable Expiration Time
+  // would never expire. EIP-4361 requires Issued At.
+  for (const [field, name] of [
+    ["issuedAt", "Issued At"],
+    ["expirationTime", "Expiration Time"],
+    ["notBefore", "Not Before"],
+  ] as const) {
+    const value = fields[field];
+    if ((value !== undefined || field === "issuedAt") && !(value instanceof Date && Number.isFinite(value.getTime()))) {
+      throw siweRefusal(`the message's ${name} is not an RFC 3339 date-time.`);
+    }
+  }
   // viem's validation reads expirationTime and notBefore only; a message cannot have been issued after it arrived.
   if (fields.issuedAt && fields.issuedAt.getTime() > p.now + SIWE_CLOCK_SKEW_MS) {
     throw siweRefusal(

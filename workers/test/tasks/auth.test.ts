@@ -69,6 +69,32 @@ describe("Sign-In with Ethereum", () => {
     await expectJson(await verify(new Date(Date.now() + 30_000)), 200);
   });
 
+  it("refuses a message whose times cannot be read, or without Issued At (an unreadable expiry never expired)", async () => {
+    const account = privateKeyToAccount(generatePrivateKey());
+    const verify = async (edit: (message: string) => string) => {
+      const message = edit(
+        siweMessage(account.address, await nonce(), { expirationTime: new Date(Date.now() + 60_000) }),
+      );
+      const signature = await account.signMessage({ message });
+      return expectJson<{ detail: string; param: string }>(
+        await call("/tasks/auth/verify", { json: { message, signature } }),
+        401,
+      );
+    };
+    const cases = {
+      "Issued At": (m: string) => m.replace(/^Issued At: .*$/m, "Issued At: yesterday"),
+      "Expiration Time": (m: string) => m.replace(/^Expiration Time: .*$/m, "Expiration Time: 2099-13-45T99:00:00Z"),
+    };
+    for (const [name, edit] of Object.entries(cases)) {
+      const problem = await verify(edit);
+      expect(problem.detail, name).toBe(`Sign-in refused: the message's ${name} is not an RFC 3339 date-time.`);
+      expect(problem.param).toBe("message");
+    }
+    const withoutIssuedAt = await verify((m) => m.replace(/^Issued At: .*\n/m, ""));
+    // viem reads no field after a missing required line.
+    expect(withoutIssuedAt.detail).toBe("Sign-in refused: the message is not an EIP-4361 message.");
+  });
+
   it("refuses malformed signatures like a wrong signer", async () => {
     const account = privateKeyToAccount(generatePrivateKey());
     const message = siweMessage(account.address, await nonce());
