@@ -8,6 +8,7 @@ import { recordUsage } from "./meter.ts";
 import { costOf } from "./pricing.ts";
 import { admitRate, RateLimitError } from "./rate-limit.ts";
 import { receiptHeader, type SignedReceipt, signerOf } from "./receipts.ts";
+import { clientRequestId, idsOfPayer, payerRequestId } from "./request-id.ts";
 import { appendRequestLog } from "./request-log.ts";
 import { resolveModel } from "./routing.ts";
 import { reserve } from "./spend.ts";
@@ -43,9 +44,12 @@ export async function admit(c: Context<AppEnv>, p: AdmitParameters): Promise<Adm
   const maxOutputTokens =
     p.kind === "embedding" ? 0 : Math.min(p.maxOutputTokens ?? resolved.maxOutputTokens, resolved.maxOutputTokens);
   const reserved = costOf(p.maxInputTokens, maxOutputTokens, resolved.pricePerMTokIn, resolved.pricePerMTokOut);
-  const requestId = c.get("requestId");
+  // A client's own id is its payer's: recorded as `<id>@<payer>`, so another payer's use of the same id is another id.
+  const clientId = clientRequestId(c.req.header("x-request-id"), c.get("requestId"));
+  const requestId = clientId === null ? c.get("requestId") : payerRequestId(clientId, key.payer);
   const hold = {
     requestId,
+    clientRequestId: clientId,
     payer: key.payer,
     token: resolved.token,
     keyId: key.id,
@@ -65,11 +69,11 @@ export async function admit(c: Context<AppEnv>, p: AdmitParameters): Promise<Adm
   // A stream lasts as long as the upstream writes; a non-streaming call at most as long as its routes allow.
   const maxDurationMs = p.stream ? Number.POSITIVE_INFINITY : upstreamBoundMs(resolved.routes);
   let spend: Spend;
-  if (c.req.header("x-request-id") === requestId) {
-    // A client-chosen id may repeat: its own reservation row makes the database refuse the second use (409). It
-    // expires as a lease does, so the worst case of a request whose worker dies comes back to the payer.
+  if (clientId !== null) {
+    // A client-chosen id may repeat: its own reservation row makes the database refuse the payer's second use (409).
+    // It expires as a lease does, so the worst case of a request whose worker dies comes back to the payer.
     await reserve(c.env.DB, hold, now + LEASE_SWEEP_AFTER_MS).catch((err: unknown) =>
-      explainReuse(c.env.METER_DB, key.payer, requestId, err),
+      explainReuse(c.env.METER_DB, key.payer, clientId, err),
     );
     const beating = { id: requestId, state: "reserved" } as const;
     spend = { kind: "hold", stopKeepAlive: keepHoldAlive(c.env.DB, beating, waitUntil, maxDurationMs) };
@@ -92,20 +96,21 @@ export async function admit(c: Context<AppEnv>, p: AdmitParameters): Promise<Adm
 }
 
 /**
- * A reused `X-Request-Id` is refused (409), but when the request that used it failed upstream and was charged
+ * A reused `X-Request-Id` is refused (409), but when the payer's request that used it failed upstream and was charged
  * nothing, it answers that failure again: clients such as the openai SDK retry a 5xx with the same headers, and a 409
  * would hide the upstream's error behind "already processed". The id stays used either way (its usage record exists).
  */
-async function explainReuse(meterDb: D1Database, payer: string, requestId: string, err: unknown): Promise<never> {
+async function explainReuse(meterDb: D1Database, payer: string, clientId: string, err: unknown): Promise<never> {
   if (!(err instanceof AppError) || err.code !== "conflict") throw err;
+  // The payer's request named so: since client ids are scoped, or, recorded before, under the client's id as it is.
   const earlier = await meterDb
-    .prepare("SELECT status, http_status FROM usage_records WHERE request_id = ? AND payer = ?")
-    .bind(requestId, payer)
+    .prepare("SELECT status, http_status FROM usage_records WHERE request_id IN (?, ?) AND payer = ? LIMIT 1")
+    .bind(...idsOfPayer(clientId, payer), payer)
     .first<{ status: string; http_status: number }>();
   if (earlier?.status !== "upstream_error") throw err;
   throw new AppError(
     earlier.http_status === 429 ? "rate_limit_exceeded" : "upstream_error",
-    `The request with id ${requestId} already failed upstream (HTTP ${earlier.http_status}) and was not charged; ` +
+    `The request with id ${clientId} already failed upstream (HTTP ${earlier.http_status}) and was not charged; ` +
       "an id is used once, so send a new X-Request-Id to try again.",
     {},
     { cause: err },

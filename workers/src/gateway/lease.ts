@@ -72,7 +72,8 @@ const RELEASE_LEASES = "UPDATE spend_holds SET amount = 0, state = 'released' WH
 const EXPIRED_LEASE = "state = 'leased' AND expires_at < ?1";
 /**
  * Lease ids are `lease:<isolate>:<n>`, made by the gateway only: a client's `X-Request-Id` cannot contain a colon
- * (hono's requestId middleware replaces such an id by a UUID), so no per-request hold has an id in this range.
+ * (hono's requestId middleware replaces such an id by a UUID), and the hold of one is `<id>@<payer>` (request-id.ts),
+ * so no per-request hold has an id in this range.
  */
 const LEASE_IDS_FROM = "lease:";
 const LEASE_IDS_TO = "lease;";

@@ -52,7 +52,7 @@ const errorStatus: Record<number, string> = {
   402: "The request's worst-case cost exceeds the available escrow or the key's daily spend limit.",
   403: "No valid license on the model's asset.",
   404: "No such resource, or not the caller's.",
-  409: "The X-Request-Id was already used.",
+  409: "The X-Request-Id was already used by the same payer.",
   413: "The body exceeds 1 MiB.",
   429: "The key's rpm or tpm limit is reached (Retry-After, x-ratelimit-*).",
   502: "Every upstream route failed.",
@@ -161,7 +161,9 @@ const paths: Record<string, Record<string, Operation>> = {
     get: {
       summary: "The signed usage receipt of a request.",
       security: "apiKey",
-      params: { id: "The request id (the response's x-request-id)." },
+      params: {
+        id: "The request id: the response's x-request-id (the caller's own X-Request-Id too), or the receipt's request_id.",
+      },
       errors: [401, 404],
     },
   },

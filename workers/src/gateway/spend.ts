@@ -1,6 +1,6 @@
 // Spend control: reserve the worst case against escrow in one conditional statement, settle the actual cost after.
 // Requests with gateway-made ids are admitted against an isolate's escrow lease instead (lease.ts); a per-request
-// reservation is used when the client chose the request id, whose uniqueness only the database can check.
+// reservation is used when the client chose the request id, whose uniqueness per payer only the database can check.
 import { AppError } from "../errors.ts";
 import type { Write } from "./write-behind.ts";
 
@@ -10,6 +10,11 @@ import type { Write } from "./write-behind.ts";
  * at a time, so concurrent requests see each other's holds and can never reserve more than the escrow holds. `held`
  * is the sum of the pair's unsettled holds, kept by triggers within each statement that changes a hold, so the check
  * costs the same whatever the number of holds.
+ *
+ * The hold's id ?1 is the payer's (`<client id>@<payer>`, request-id.ts), so its key refuses the payer's second use of
+ * a client id; ?10 is the client's id as it is, which the payer's own holds may carry too (a gateway id the client sent
+ * back, or a client id recorded before client ids were scoped): the payer's use of it in either form is a reuse, and
+ * a receipt looked up by it names one request. Another payer's holds are never read.
  */
 const RESERVE_SQL = `
 INSERT INTO spend_holds (request_id, payer, token, key_id, day, reserved, amount, state, created_at, expires_at)
@@ -18,11 +23,15 @@ WHERE coalesce((SELECT balance - withdrawal - held FROM escrow_balances WHERE pa
     >= CAST(?6 AS INTEGER)
   AND (?8 IS NULL OR coalesce((SELECT sum(amount) FROM spend_holds WHERE key_id = ?4 AND day = ?5), 0)
     + CAST(?6 AS INTEGER) <= CAST(?8 AS INTEGER))
+  AND NOT EXISTS (SELECT 1 FROM spend_holds WHERE request_id = ?10 AND payer = ?2)
 ON CONFLICT(request_id) DO NOTHING
 RETURNING request_id`;
 
 export type ReserveParameters = {
+  /** The hold's id: the request id, which for a client's own id is the payer's (`payerRequestId`). */
   requestId: string;
+  /** The client's `X-Request-Id` as it sent it, when it chose the id (a reuse is then refused with 409). */
+  clientRequestId?: string | null;
   payer: string;
   token: string;
   keyId: string;
@@ -40,7 +49,7 @@ export const CONTROL_BINDING = "DB";
 export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /**
- * Reserves the worst case or throws `insufficient_quota` (402), or `conflict` when the request id was used. Until
+ * Reserves the worst case or throws `insufficient_quota` (402), or `conflict` when the payer used the request id. Until
  * `expiresAt` the reservation is its request's; after, a sweep may release it (`EXPIRED_RESERVATION`), unless a
  * heartbeat moved it on (gateway/lease.ts `keepHoldAlive`).
  */
@@ -57,6 +66,7 @@ export async function reserve(db: D1Database, p: ReserveParameters, expiresAt: n
       p.now,
       p.dailyLimit?.toString() ?? null,
       expiresAt,
+      p.clientRequestId ?? p.requestId,
     )
     .first<{ request_id: string }>();
   if (!inserted) await refuse(db, p);
@@ -65,12 +75,16 @@ export async function reserve(db: D1Database, p: ReserveParameters, expiresAt: n
 /** Explains why a reservation (or a lease grant, with what the lease still `leased`) failed, as the error to answer. */
 export async function refuse(db: D1Database, p: ReserveParameters, leased = 0n): Promise<never> {
   const day = utcDay(p.now);
-  const existing = await db
-    .prepare("SELECT 1 AS n FROM spend_holds WHERE request_id = ?")
-    .bind(p.requestId)
-    .first<{ n: number }>();
+  // Only the payer's own holds are read: whether another payer used an id is not this payer's to learn.
+  const clientId = p.clientRequestId;
+  const existing = clientId
+    ? await db
+        .prepare("SELECT 1 AS n FROM spend_holds WHERE request_id IN (?, ?) AND payer = ?")
+        .bind(p.requestId, clientId, p.payer)
+        .first<{ n: number }>()
+    : null;
   if (existing) {
-    throw new AppError("conflict", `A request with id ${p.requestId} was already processed; use a new X-Request-Id.`);
+    throw new AppError("conflict", `A request with id ${clientId} was already processed; use a new X-Request-Id.`);
   }
   const row = await db
     .prepare(

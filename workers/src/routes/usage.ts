@@ -10,6 +10,7 @@ import { escrowStatus } from "../gateway/catalog.ts";
 import type { ApiKey } from "../gateway/keys.ts";
 import { RECEIPT_COLUMNS, receiptOfRecord, type SignedRecord } from "../gateway/meter.ts";
 import { previousSigners, RECEIPT_SCHEME, receiptText, signerOf } from "../gateway/receipts.ts";
+import { idsOfPayer } from "../gateway/request-id.ts";
 import { archivedBefore, listGroups, listRecords } from "../gateway/usage.ts";
 import { validate } from "../validate.ts";
 
@@ -34,14 +35,17 @@ export const usage = new Hono<AppEnv>()
   })
   .get("/usage/receipts/:id", apiKeyAuth, async (c) => {
     const id = c.req.param("id");
+    const payer = keyOf(c).payer;
+    // The id as the receipt names it, or the payer's own X-Request-Id; only the payer's records are read, so another
+    // payer's request is not found whatever its id (one answer for both, no oracle).
     const row = await c.env.METER_DB.prepare(
-      `SELECT ${RECEIPT_COLUMNS}, signature, signer FROM usage_records WHERE request_id = ?`,
+      `SELECT ${RECEIPT_COLUMNS}, signature, signer FROM usage_records WHERE request_id IN (?, ?) AND payer = ? LIMIT 1`,
     )
-      .bind(id)
+      .bind(...idsOfPayer(id, payer), payer)
       .first<SignedRecord>();
     // Past the usage retention the record is in this region's archive in R2, under the epoch that settled it.
     const found = row ?? (await findArchivedRecord(c.env.DB, c.env.BUCKET, id));
-    if (!found || found.payer !== keyOf(c).payer)
+    if (!found || found.payer !== payer)
       throw new AppError(
         "not_found",
         "No receipt with this id for your account in this region. A receipt is served by the region that metered " +

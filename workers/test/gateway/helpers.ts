@@ -243,6 +243,25 @@ export async function charged(payer: string, n: number) {
 /** One base unit per token: a request of `complete` reserves 28 (18 prompt tokens worst case + 10 output), costs 8. */
 export const prices = { pricePerMTokIn: 1_000_000n, pricePerMTokOut: 1_000_000n };
 
+/** The payload of a non-streaming response's receipt header, or null when it has none. */
+export function receiptOf(res: Response): { request_id: string; payer: string; cost: string } | null {
+  const header = res.headers.get("x-tributary-receipt");
+  if (!header) return null;
+  return JSON.parse(Buffer.from(header.split(".")[0] ?? "", "base64url").toString("utf8"));
+}
+
+/**
+ * The id a response's request is recorded under: its receipt's `request_id`, which for a client's own X-Request-Id is
+ * the payer's `<id>@<payer>`; else the id of the receipt URL (streams), else `x-request-id`.
+ */
+export function recordIdOf(res: Response): string {
+  const receipt = receiptOf(res);
+  if (receipt) return receipt.request_id;
+  const url = res.headers.get("x-tributary-receipt-url");
+  if (url) return decodeURIComponent(url.slice(url.lastIndexOf("/") + 1));
+  return res.headers.get("x-request-id") ?? "";
+}
+
 /** One small chat completion, awaited until metered when it succeeds. */
 export async function complete(apiKey: string, model: string, headers: Record<string, string> = {}) {
   const res = await call("/v1/chat/completions", {
@@ -251,7 +270,7 @@ export async function complete(apiKey: string, model: string, headers: Record<st
     headers,
     json: chat(model, "hi", { max_tokens: 10 }),
   });
-  const requestId = res.headers.get("x-request-id") ?? "";
+  const requestId = recordIdOf(res);
   if (res.status === 200) await usageRecord(requestId);
   else await res.text();
   return { status: res.status, requestId };

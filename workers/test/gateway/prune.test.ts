@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/gateway/crypto.ts";
 import { forgetLeases, keepHoldAlive, LEASE_HEARTBEAT_MS, LEASE_SWEEP_AFTER_MS } from "../../src/gateway/lease.ts";
 import { EXPIRED_RESERVATION_RETENTION_MS, pruneGateway } from "../../src/gateway/prune.ts";
+import { payerRequestId } from "../../src/gateway/request-id.ts";
 import { SESSION_TTL_MS } from "../../src/gateway/siwe.ts";
 import { reserve, settleWrite, utcDay } from "../../src/gateway/spend.ts";
 import { jobsByCron } from "../../src/scheduled.ts";
@@ -319,7 +320,7 @@ describe("gateway housekeeping: reservations", () => {
     const started = Date.now();
     expect((await complete(s.apiKey, s.model, { "x-request-id": own })).status).toBe(200);
     await charged(s.payer, 1);
-    const row = await holdOf(own);
+    const row = await holdOf(payerRequestId(own, s.payer));
     expect(row?.state).toBe("charged");
     expect(row?.expires_at).toBe((row?.created_at ?? 0) + LEASE_SWEEP_AFTER_MS);
     expect(row?.created_at).toBeGreaterThanOrEqual(started);

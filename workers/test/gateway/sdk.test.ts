@@ -2,6 +2,7 @@
 import { exports } from "cloudflare:workers";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
+import { payerRequestId } from "../../src/gateway/request-id.ts";
 import { seed, usageRecord } from "./helpers.ts";
 
 function client(apiKey: string, maxRetries = 0) {
@@ -122,13 +123,16 @@ describe("the openai SDK against the gateway", () => {
     expect(error).toMatchObject({ status: 502, code: "upstream_error" });
     expect((error as Error).message).toContain(`The request with id ${requestId} already failed upstream (HTTP 502)`);
     // One request, one record: the retries answered from it, charging nothing.
-    expect(await usageRecord(requestId)).toMatchObject({ status: "upstream_error", cost: "0" });
+    expect(await usageRecord(payerRequestId(requestId, s.payer))).toMatchObject({
+      status: "upstream_error",
+      cost: "0",
+    });
     // A used id that succeeded is still a conflict.
     const ok = await seed();
     const id = `trace-${crypto.randomUUID()}`;
     const once = { model: ok.model, messages: [{ role: "user" as const, content: "x" }] };
     await client(ok.apiKey).chat.completions.create(once, { headers: { "x-request-id": id } });
-    await usageRecord(id);
+    await usageRecord(payerRequestId(id, ok.payer));
     await expect(
       client(ok.apiKey).chat.completions.create(once, { headers: { "x-request-id": id } }),
     ).rejects.toBeInstanceOf(OpenAI.ConflictError);

@@ -1,7 +1,7 @@
 // Money properties under concurrency: no overspend, one record per request, daily limits, escrow sync.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { adminCall, call, chat, holds, seed, usageRecord, verifyReceipt } from "./helpers.ts";
+import { adminCall, call, chat, holds, receiptOf, seed, usageRecord, verifyReceipt } from "./helpers.ts";
 
 const sumOf = (xs: string[]) => xs.reduce((a, x) => a + BigInt(x), 0n);
 
@@ -100,9 +100,12 @@ describe("spend control", () => {
       json: chat(s.model, "once"),
     });
     expect(second.status).toBe(409);
-    await usageRecord(requestId);
+    // Recorded as the payer's id, which the receipt names.
+    const recorded = `${requestId}@${s.payer}`;
+    expect(receiptOf(first)?.request_id).toBe(recorded);
+    await usageRecord(recorded);
     const { n } = (await env.METER_DB.prepare("SELECT count(*) AS n FROM usage_records WHERE request_id = ?")
-      .bind(requestId)
+      .bind(recorded)
       .first<{ n: number }>()) ?? { n: 0 };
     expect(n).toBe(1);
     expect(await holds(s.payer)).toHaveLength(1);

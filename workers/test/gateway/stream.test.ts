@@ -1,6 +1,7 @@
 // Streaming pass-through: usage capture and removal, estimates, client disconnects, broken upstreams.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { payerRequestId } from "../../src/gateway/request-id.ts";
 import { call, chat, holds, seed, usageRecord, verifyReceipt } from "./helpers.ts";
 
 type Chunk = {
@@ -177,7 +178,7 @@ describe("requests cut short", () => {
     await new Promise((r) => setTimeout(r, 40));
     controller.abort();
     await pending;
-    const record = await usageRecord(requestId, 5000);
+    const record = await usageRecord(payerRequestId(requestId, s.payer), 5000);
     expect(record.status).toBe("completed");
     expect(BigInt(record.cost)).toBeGreaterThan(0n);
     expect((await holds(s.payer))[0]).toMatchObject({ state: "charged", amount: record.cost });
