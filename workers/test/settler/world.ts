@@ -6,7 +6,7 @@ import type { Hex } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { expect } from "vitest";
 import { closeEpoch } from "../../src/settler/close.ts";
-import { adminCall, call, chat, usageRecord } from "../gateway/helpers.ts";
+import { adminCall, call, chat, recordIdOf, usageRecord } from "../gateway/helpers.ts";
 import { addTextItems, claim, createProject, expectJson, signIn, submit, call as tasksCall } from "../tasks/helpers.ts";
 import {
   type Funded,
@@ -117,18 +117,24 @@ export async function buildWorld(): Promise<World> {
   return { owner, payer, annotators, modelName, modelAsset, apiKey: key.secret };
 }
 
-/** Makes `n` metered calls; returns their request ids and summed cost. */
-export async function calls(w: World, n: number): Promise<{ ids: string[]; cost: bigint }> {
+/**
+ * Makes `n` metered calls; returns their request ids (as recorded) and summed cost. With `ownIds`, every second call
+ * sends an X-Request-Id of its own, recorded as the payer's `<id>@<payer>`.
+ */
+export async function calls(w: World, n: number, ownIds = false): Promise<{ ids: string[]; cost: bigint }> {
   const ids: string[] = [];
   let cost = 0n;
   for (let i = 0; i < n; i++) {
+    const own = ownIds && i % 2 === 1 ? { "x-request-id": `settle-${crypto.randomUUID()}` } : undefined;
     const res = await call("/v1/chat/completions", {
       method: "POST",
       key: w.apiKey,
       json: chat(w.modelName, `hello settlement ${i}`),
+      ...(own ? { headers: own } : {}),
     });
     expect(res.status, await res.clone().text()).toBe(200);
-    const id = res.headers.get("x-request-id") ?? "";
+    const id = recordIdOf(res);
+    if (own) expect(id).toBe(`${own["x-request-id"]}@${w.payer.address}`);
     ids.push(id);
     cost += BigInt((await usageRecord(id)).cost);
   }
