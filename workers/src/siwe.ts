@@ -12,7 +12,22 @@ export function deploymentChainId(vars: { CHAIN_ID?: string }): number | undefin
   return Number.isInteger(id) && id > 0 ? id : undefined;
 }
 
-export type CheckSiweReturnType = { address: Address; nonce: string; issuedAt: Date | undefined };
+/** `expirationTime`: the message's Expiration Time, when it has one; a session opened with it must not outlive it. */
+export type CheckSiweReturnType = {
+  address: Address;
+  nonce: string;
+  issuedAt: Date | undefined;
+  expirationTime: Date | undefined;
+};
+
+/**
+ * When a session opened at `now` (unix ms) with `ttlMs` ends: its lifetime, or the signed message's Expiration Time
+ * if that comes first. EIP-4361 makes the message invalid after it, so the session it opens ends then too.
+ */
+export function sessionEnd(now: number, ttlMs: number, expirationTime: Date | undefined): number {
+  const end = now + ttlMs;
+  return expirationTime ? Math.min(end, expirationTime.getTime()) : end;
+}
 
 /** How far ahead of the server's clock a message's Issued At may be (ms): a wallet's clock may run a little fast. */
 export const SIWE_CLOCK_SKEW_MS = 60_000;
@@ -64,5 +79,10 @@ export async function checkSiweMessage(p: CheckSiweParameters): Promise<CheckSiw
     () => false,
   );
   if (!matches) throw siweRefusal("the signature does not match the address.", "signature");
-  return { address: fields.address, nonce: fields.nonce, issuedAt: fields.issuedAt };
+  return {
+    address: fields.address,
+    nonce: fields.nonce,
+    issuedAt: fields.issuedAt,
+    expirationTime: fields.expirationTime,
+  };
 }

@@ -3,7 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { generateSiweNonce } from "viem/siwe";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
-import { checkSiweMessage, siweRefusal } from "../siwe.ts";
+import { checkSiweMessage, sessionEnd, siweRefusal } from "../siwe.ts";
 import { bearerToken } from "./auth.ts";
 import { randomHex, sha256Hex } from "./crypto.ts";
 
@@ -23,14 +23,15 @@ export async function issueNonce(db: D1Database, now = Date.now()): Promise<{ no
 
 /**
  * Checks an EIP-4361 message for this gateway's domain and its EOA signature (../siwe.ts), consumes its nonce, and
- * opens a session for the signing address. Returns the session token (shown once) and the payer.
+ * opens a session for the signing address until SESSION_TTL_MS from now or the message's Expiration Time, whichever
+ * comes first. Returns the session token (shown once), the payer and when the session ends.
  */
 export async function signIn(
   db: D1Database,
   p: { message: string; signature: `0x${string}`; domain: string; now?: number; chainId?: number | undefined },
 ): Promise<{ token: string; payer: `0x${string}`; expiresAt: number }> {
   const now = p.now ?? Date.now();
-  const { address, nonce } = await checkSiweMessage({
+  const { address, nonce, expirationTime } = await checkSiweMessage({
     message: p.message,
     signature: p.signature,
     domain: p.domain,
@@ -44,7 +45,7 @@ export async function signIn(
   if (!consumed) throw siweRefusal("the nonce is unknown, used or expired.");
   const token = `${SESSION_PREFIX}${randomHex(24)}`;
   const payer = address.toLowerCase() as `0x${string}`;
-  const expiresAt = now + SESSION_TTL_MS;
+  const expiresAt = sessionEnd(now, SESSION_TTL_MS, expirationTime);
   await db
     .prepare("INSERT INTO payer_sessions (token_hash, payer, expires_at) VALUES (?, ?, ?)")
     .bind(sha256Hex(token), payer, expiresAt)
@@ -55,8 +56,8 @@ export async function signIn(
 /**
  * Deletes up to `limit` sessions that expired at or before `now` (the hourly housekeeping, gateway/prune.ts): the
  * middleware below accepts a session only while `expires_at > now`, so an expired one is never read again, and
- * nothing else deletes them. Sessions are inserted in time order with one lifetime, so the rowid order meets the
- * expired ones first.
+ * nothing else deletes them. Sessions are inserted in time order and end at most SESSION_TTL_MS later, so the rowid
+ * order meets the expired ones first (one cut short by its message's Expiration Time only expires sooner).
  */
 export function deleteExpiredSessions(db: D1Database, now: number, limit: number): D1PreparedStatement {
   return db

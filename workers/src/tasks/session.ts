@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { sign, verify } from "hono/jwt";
 import type { Address } from "viem";
 import { AppError } from "../errors.ts";
+import { sessionEnd } from "../siwe.ts";
 
 /** Lifetime of a session token, seconds: short, so a leaked token is worth little. */
 export const SESSION_TTL_SECONDS = 60 * 60;
@@ -22,14 +23,19 @@ function secretOf(env: Env): string {
   return secret;
 }
 
-/** Issues a session token for `address`; `now` in unix milliseconds. */
+/**
+ * Issues a session token for `address`; `now` in unix milliseconds. It lives SESSION_TTL_SECONDS, or ends at
+ * `notAfter` (the sign-in message's Expiration Time) when that comes first; a JWT's `exp` is whole seconds, rounded
+ * down so the token never outlives it.
+ */
 export async function issueSession(
   env: Env,
   address: Address,
   now = Date.now(),
+  notAfter?: Date,
 ): Promise<{ token: string; expiresAt: Date }> {
   const iat = Math.floor(now / 1000);
-  const exp = iat + SESSION_TTL_SECONDS;
+  const exp = Math.floor(sessionEnd(iat * 1000, SESSION_TTL_SECONDS * 1000, notAfter) / 1000);
   const token = await sign({ sub: address.toLowerCase(), aud: AUDIENCE, iat, exp }, secretOf(env), "HS256");
   return { token, expiresAt: new Date(exp * 1000) };
 }

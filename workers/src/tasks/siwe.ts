@@ -28,13 +28,18 @@ export type VerifySiweParameters = {
   chainId?: number | undefined;
 };
 
+/** The signed-in wallet (lower-cased) and the message's Expiration Time, past which its session must not last. */
+export type VerifySiweReturnType = { address: Address; expirationTime: Date | undefined };
+
 /**
  * Checks an EIP-4361 message for this domain, its time window and signature (../siwe.ts), then consumes its nonce
  * with one conditional UPDATE so the same message can sign in only once.
  */
-export async function verifySiwe(db: D1Database, p: VerifySiweParameters): Promise<Address> {
+export async function verifySiwe(db: D1Database, p: VerifySiweParameters): Promise<VerifySiweReturnType> {
   const { chainId, ...rest } = p;
-  const { address, nonce, issuedAt } = await checkSiweMessage(chainId === undefined ? rest : { ...rest, chainId });
+  const { address, nonce, issuedAt, expirationTime } = await checkSiweMessage(
+    chainId === undefined ? rest : { ...rest, chainId },
+  );
   // checkSiweMessage refused a message issued in the future; one without Issued At counts as issued long ago.
   if ((issuedAt?.getTime() ?? 0) < p.now - MAX_MESSAGE_AGE_MS)
     throw siweRefusal("the message was issued too long ago.");
@@ -45,5 +50,5 @@ export async function verifySiwe(db: D1Database, p: VerifySiweParameters): Promi
     .bind(p.now, nonce, p.now)
     .first<{ nonce: string }>();
   if (!consumed) throw siweRefusal("the nonce is unknown, expired or already used.");
-  return address.toLowerCase() as Address;
+  return { address: address.toLowerCase() as Address, expirationTime };
 }

@@ -58,6 +58,7 @@ export async function payerSiweMessage(
   domain = "gateway.test",
   chainId = 31337,
   issuedAt = new Date(),
+  expirationTime?: Date,
 ): Promise<string> {
   const { nonce } = (await (await call("/v1/auth/nonce", { origin: gatewayOrigin })).json()) as { nonce: string };
   return createSiweMessage({
@@ -68,6 +69,7 @@ export async function payerSiweMessage(
     uri: gatewayOrigin,
     version: "1",
     issuedAt,
+    ...(expirationTime ? { expirationTime } : {}),
   });
 }
 

@@ -89,6 +89,29 @@ describe("payer key management with Sign-In with Ethereum", () => {
     expect((await verify(new Date(Date.now() + 30_000))).status).toBe(200);
   });
 
+  it("ends the session at the message's Expiration Time when that comes before the session's hour", async () => {
+    const signInUntil = async (expirationTime: Date) => {
+      const message = await payerSiweMessage(account, "gateway.test", 31337, new Date(), expirationTime);
+      const signature = await account.signMessage({ message });
+      const res = await call("/v1/auth/verify", { method: "POST", origin, json: { message, signature } });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { token: string; expires_at: string };
+    };
+    const soon = new Date(Date.now() + 1500);
+    const short = await signInUntil(soon);
+    expect(short.expires_at).toBe(soon.toISOString());
+    expect((await call("/v1/keys", { key: short.token })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, soon.getTime() - Date.now() + 100));
+    const refused = await call("/v1/keys", { key: short.token });
+    expect(refused.status).toBe(401);
+    // A later Expiration Time does not lengthen the session past its hour.
+    const before = Date.now();
+    const long = await signInUntil(new Date(Date.now() + 24 * 60 * 60_000));
+    const end = Date.parse(long.expires_at);
+    expect(end).toBeGreaterThanOrEqual(before + 60 * 60_000);
+    expect(end).toBeLessThanOrEqual(Date.now() + 60 * 60_000);
+  });
+
   it("refuses malformed signatures with the 401 of a wrong signer, and keeps the nonce for a good one", async () => {
     const message = await payerSiweMessage(account);
     const malformed = {

@@ -95,6 +95,41 @@ describe("Sign-In with Ethereum", () => {
     expect(withoutIssuedAt.detail).toBe("Sign-in refused: the message is not an EIP-4361 message.");
   });
 
+  it("ends the session at the message's Expiration Time when that comes before the session's hour", async () => {
+    const account = privateKeyToAccount(generatePrivateKey());
+    const signInUntil = async (expirationTime: Date) => {
+      const message = siweMessage(account.address, await nonce(), { expirationTime });
+      const signature = await account.signMessage({ message });
+      return expectJson<{ token: string; expiresAt: string }>(
+        await call("/tasks/auth/verify", { json: { message, signature } }),
+        200,
+      );
+    };
+    const soon = new Date(Math.floor(Date.now() / 1000) * 1000 + 120_000);
+    const short = await signInUntil(soon);
+    expect(short.expiresAt).toBe(soon.toISOString());
+    const [, payload] = short.token.split(".");
+    expect((JSON.parse(atob(payload ?? "")) as { exp: number }).exp).toBe(soon.getTime() / 1000);
+    // A later Expiration Time does not lengthen the session past its hour.
+    const before = Date.now();
+    const long = await signInUntil(new Date(Date.now() + 24 * 60 * 60_000));
+    const end = Date.parse(long.expiresAt);
+    expect(end).toBeGreaterThan(before + SESSION_TTL_SECONDS * 1000 - 2000);
+    expect(end).toBeLessThanOrEqual(Date.now() + SESSION_TTL_SECONDS * 1000);
+  });
+
+  it("refuses a session token past the Expiration Time of the message that opened it", async () => {
+    const address = privateKeyToAccount(generatePrivateKey()).address;
+    const now = Date.now();
+    const cut = await issueSession(env, address, now - 10 * 60_000, new Date(now - 60_000));
+    expect(cut.expiresAt.getTime()).toBe(Math.floor((now - 60_000) / 1000) * 1000);
+    const problem = await expectJson<{ detail: string }>(await call("/tasks/projects/x", { token: cut.token }), 401);
+    expect(problem.detail).toBe("The session token is invalid or expired.");
+    // The same sign-in without the cut would still be open.
+    const uncut = await issueSession(env, address, now - 10 * 60_000);
+    await expectJson(await call("/tasks/projects/x", { token: uncut.token }), 404);
+  });
+
   it("refuses malformed signatures like a wrong signer", async () => {
     const account = privateKeyToAccount(generatePrivateKey());
     const message = siweMessage(account.address, await nonce());

@@ -34,14 +34,14 @@ export const auth = tasksApp()
     async (c) => {
       const { message, signature } = c.req.valid("json");
       const now = Date.now();
-      const address = await verifySiwe(c.env.TASKS_DB, {
+      const { address, expirationTime } = await verifySiwe(c.env.TASKS_DB, {
         message,
         signature: signature as Hex,
         domain: new URL(c.req.url).host,
         now,
         chainId: deploymentChainId(c.env as { CHAIN_ID?: string }),
       });
-      const { token, expiresAt } = await issueSession(c.env, address, now);
+      const { token, expiresAt } = await issueSession(c.env, address, now, expirationTime);
       return c.json({ token, address, expiresAt: expiresAt.toISOString() }, 200);
     },
   );
