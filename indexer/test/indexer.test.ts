@@ -85,6 +85,23 @@ describe.each<Variant>(["pglite", "postgres"])("indexer on %s", (variant) => {
     const res = await fetch(`${stack.indexer.url}/sql/db?sql=${encodeURIComponent(JSON.stringify(query))}`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ rows: [{ account: facts.carol, claimed: "20000000" }] });
+    // Errors are problem JSON naming sql, never Ponder's plain text (an unreadable parameter answered 500 with the
+    // server's file path).
+    const sqlUrl = (sql: string) =>
+      `${stack.indexer.url}/sql/db?sql=${encodeURIComponent(JSON.stringify({ json: { sql, params: [] } }))}`;
+    for (const [path, detail] of [
+      [`${stack.indexer.url}/sql/db?sql=garbage`, expect.stringMatching(/^Invalid sql \(is not the superjson/)],
+      [sqlUrl("delete from account_earning"), "The query was refused: DeleteStmt not supported."],
+      [sqlUrl("select nope from account_earning"), 'The query was refused: column "nope" does not exist.'],
+    ] as const) {
+      const refused = await fetch(path);
+      expect(refused.status, path).toBe(400);
+      expect(refused.headers.get("content-type")).toBe("application/problem+json");
+      const body = (await refused.json()) as { detail: string; errors: { parameter: string }[] };
+      expect(body.detail).toEqual(detail);
+      expect(body.errors[0]?.parameter).toBe("sql");
+    }
+    expect((await rows(stack.indexer.url, "accountEarnings", "account")).length).toBe(1);
   });
 
   it.skipIf(skip)("serves the dashboard", async () => {

@@ -5,10 +5,11 @@ import { Hono } from "hono";
 import { client, graphql } from "ponder";
 import { dashboardHtml } from "./dashboard.ts";
 import { rest } from "./rest.ts";
+import { sqlProblems } from "./sql.ts";
 
 const app = new Hono();
 
-app.use("/sql/*", client({ db, schema }));
+app.use("/sql/*", sqlProblems, client({ db, schema }));
 app.use("/", graphql({ db, schema }));
 app.use("/graphql", graphql({ db, schema }));
 app.route("/api", rest);

@@ -5,7 +5,7 @@ import type { core } from "zod";
 
 /** An error the API answers with `application/problem+json`; `errors` lists invalid parameters. */
 export class ProblemError extends Error {
-  readonly status: 400 | 404 | 500 | 502;
+  readonly status: 400 | 404 | 500 | 502 | 503;
   readonly title: string;
   readonly errors?: { parameter: string; message: string }[];
 
