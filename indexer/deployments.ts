@@ -15,10 +15,7 @@ const defaultDeploymentsDir = fileURLToPath(new URL("../contracts/deployments/",
  * `DEPLOYMENTS_DIR` (default contracts/deployments).
  */
 export function indexedChains(env: NodeJS.ProcessEnv = process.env): IndexedChain[] {
-  const configured = Object.entries(env)
-    .filter(([key, value]) => key.startsWith("PONDER_RPC_URL_") && value)
-    .map(([key, rpc]) => ({ id: Number(key.slice("PONDER_RPC_URL_".length)), rpc: rpc as string }));
-  const chains = configured.length > 0 ? configured : [{ id: 31337, rpc: "http://127.0.0.1:8545" }];
+  const chains = chainRpcs(env);
   const dir = env.DEPLOYMENTS_DIR ?? defaultDeploymentsDir;
   return chains.map(({ id, rpc }) => {
     const file = path.join(dir, `${id}.json`);
@@ -28,4 +25,16 @@ export function indexedChains(env: NodeJS.ProcessEnv = process.env): IndexedChai
     const deployment = parseDeployment(readFileSync(file, "utf8"), file);
     return { name: id === 31337 ? "anvil" : `chain${id}`, id, rpc, deployment };
   });
+}
+
+/** The ids of the chains `indexedChains` follows, without reading their deployment files. */
+export function indexedChainIds(env: NodeJS.ProcessEnv = process.env): number[] {
+  return chainRpcs(env).map((c) => c.id);
+}
+
+function chainRpcs(env: NodeJS.ProcessEnv): { id: number; rpc: string }[] {
+  const configured = Object.entries(env)
+    .filter(([key, value]) => key.startsWith("PONDER_RPC_URL_") && value)
+    .map(([key, rpc]) => ({ id: Number(key.slice("PONDER_RPC_URL_".length)), rpc: rpc as string }));
+  return configured.length > 0 ? configured : [{ id: 31337, rpc: "http://127.0.0.1:8545" }];
 }

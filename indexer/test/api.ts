@@ -168,6 +168,16 @@ export async function expectProblems(url: string, f: Facts) {
   const badRange = await get(url, `/api/assets/${f.model}/revenue?from=2026-02-01&to=2026-01-01`);
   expect(badRange.body.errors).toEqual([{ parameter: "from", message: "from must not be after to" }]);
   expect((await get(url, `/api/accounts/${f.bob}/payouts?token=usdc`)).body.errors[0].parameter).toBe("token");
+  // A chain the indexer does not follow is unknown, not a report of drift (metering would count as off-chain epochs).
+  const otherChain = await get(url, "/api/reconciliation?chainId=1");
+  expect(otherChain.status).toBe(404);
+  expect(otherChain.type).toBe("application/problem+json");
+  expect(otherChain.body).toMatchObject({
+    title: "Unknown chain",
+    detail: "Chain 1 is not indexed here (31337).",
+    errors: [{ parameter: "chainId", message: "one of 31337" }],
+  });
+  expect((await get(url, "/api/reconciliation?chainId=31337")).body.chainId).toBe(31337);
 
   const missing = await get(url, "/api/nothing");
   expect(missing.status).toBe(404);

@@ -6,6 +6,7 @@ import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { asc, eq } from "ponder";
 import { z } from "zod";
+import { indexedChainIds } from "../../deployments.ts";
 import { reconcile } from "../../reconcile/compare.ts";
 import { configuredReaders } from "../../reconcile/readers.ts";
 import type { ChainData, EpochManifest } from "../../reconcile/types.ts";
@@ -33,9 +34,20 @@ reconciliation.get("/", zValidator("query", query, invalid), async (c) => {
   return amounts(c, { chainId, ...reconcile({ chain, manifests, metering }) });
 });
 
-/** The chain to reconcile: the one asked for, or the only one indexed. */
+/**
+ * The chain to reconcile: the one asked for, or the only one indexed. A chain this indexer does not follow is 404:
+ * its report would hold no on-chain epochs, and the metering of the chains it does follow would read as drift.
+ */
 async function chainOf(asked?: number): Promise<number> {
-  if (asked) return asked;
+  if (asked) {
+    const indexed = indexedChainIds();
+    if (!indexed.includes(asked)) {
+      throw new ProblemError(404, "Unknown chain", `Chain ${asked} is not indexed here (${indexed.join(", ")}).`, [
+        { parameter: "chainId", message: `one of ${indexed.join(", ")}` },
+      ]);
+    }
+    return asked;
+  }
   const chains = await db.selectDistinct({ chainId: epoch.chainId }).from(epoch);
   if (chains.length > 1) {
     throw new ProblemError(400, "Invalid request", "Several chains are indexed: choose one with chainId.", [
