@@ -168,6 +168,16 @@ export async function expectProblems(url: string, f: Facts) {
   const badRange = await get(url, `/api/assets/${f.model}/revenue?from=2026-02-01&to=2026-01-01`);
   expect(badRange.body.errors).toEqual([{ parameter: "from", message: "from must not be after to" }]);
   expect((await get(url, `/api/accounts/${f.bob}/payouts?token=usdc`)).body.errors[0].parameter).toBe("token");
+  // Days that do not exist are refused, not answered with an empty list.
+  for (const [query, parameter] of [
+    ["from=2026-13-01", "from"],
+    ["to=2026-02-30", "to"],
+  ]) {
+    const noDay = await get(url, `/api/assets/${f.model}/revenue?${query}`);
+    expect(noDay.status, query).toBe(400);
+    expect(noDay.body.errors, query).toEqual([{ parameter, message: "must be a day of the calendar" }]);
+  }
+
   // A chain the indexer does not follow is unknown, not a report of drift (metering would count as off-chain epochs).
   const otherChain = await get(url, "/api/reconciliation?chainId=1");
   expect(otherChain.status).toBe(404);

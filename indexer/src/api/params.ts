@@ -11,7 +11,14 @@ export const bytes32 = z
   .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex id")
   .transform((a) => a.toLowerCase() as `0x${string}`);
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a UTC day YYYY-MM-DD");
+/** A UTC day that exists: 2026-02-30 or 2026-13-01 would filter on a day no row has, answering nothing instead of 400. */
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a UTC day YYYY-MM-DD")
+  .refine((d) => {
+    const t = Date.parse(`${d}T00:00:00Z`);
+    return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === d;
+  }, "must be a day of the calendar");
 const chainId = z.coerce.number().int().positive().optional();
 const limit = z.coerce.number().int().min(1, "must be at least 1").max(1000, "must be at most 1000").default(20);
 const offset = z.coerce.number().int().min(0).default(0);
