@@ -1,7 +1,20 @@
 // Label schemas a project declares and the shapes of label values annotators submit.
 import { z } from "zod";
 
-const classNames = z.array(z.string().min(1).max(64)).min(1).max(100);
+/** Class or span/box label names: distinct, as labels name one of them and consensus counts votes per name. */
+const classNames = z
+  .array(z.string().min(1).max(64))
+  .min(1)
+  .max(100)
+  .superRefine((names, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, name] of names.entries()) {
+      if (seen.has(name)) {
+        ctx.addIssue({ code: "custom", message: `"${name}" is listed twice; names must be distinct.`, path: [i] });
+      }
+      seen.add(name);
+    }
+  });
 
 /** What a project asks for; label values are validated against it (see workers/src/tasks/label-value.ts). */
 export const labelSchemaSchema = z

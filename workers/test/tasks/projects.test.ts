@@ -32,6 +32,31 @@ describe("projects and items", () => {
     );
   });
 
+  it("refuses a label schema that lists a class or label twice, naming the second", async () => {
+    const { token } = await freshSession();
+    for (const [labelSchema, path, name] of [
+      [{ type: "classification", classes: ["pos", "neg", "pos"] }, "body.labelSchema.classes.2", "pos"],
+      [{ type: "spans", labels: ["ORG", "PER", "ORG"] }, "body.labelSchema.labels.2", "ORG"],
+    ] as const) {
+      const res = await call("/tasks/projects", {
+        token,
+        json: {
+          datasetId: randomDatasetId(),
+          name: "Twice",
+          instructions: "x",
+          labelSchema,
+          overlap: 1,
+          rewardWeight: 1,
+        },
+      });
+      const problem = await expectJson<Problem & { param: string }>(res, 400);
+      expect(problem.param).toBe(path);
+      expect(problem.errors).toEqual([{ path, message: `"${name}" is listed twice; names must be distinct.` }]);
+    }
+    // Distinct names are fine.
+    await createProject(token, { labelSchema: { type: "classification", multiple: true, classes: ["a", "b"] } });
+  });
+
   it("renders malformed JSON, a wrong content type and bad queries as problem JSON", async () => {
     const { token } = await freshSession();
     const res = await call("/tasks/projects", { token, body: "{", headers: { "content-type": "application/json" } });
