@@ -214,7 +214,11 @@ describe("projects and items", () => {
       201,
     );
     const stranger = await freshSession();
-    await expectJson(await call(lease.item.payloadUrl, { token: stranger.token }), 403);
+    const refused = await expectJson<Problem>(await call(lease.item.payloadUrl, { token: stranger.token }), 403);
+    // Says who may read it: lease holders too, not only the owner and reviewers the shared check names.
+    expect(refused.detail).toBe(
+      "Only the item's lease holder, annotators who labelled it, the project owner and its reviewers may read its media.",
+    );
     const payload = await call(lease.item.payloadUrl, { token: annotator.token });
     expect(payload.status).toBe(200);
     expect(payload.headers.get("content-type")).toBe("image/png");

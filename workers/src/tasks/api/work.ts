@@ -126,7 +126,18 @@ export const work = tasksApp()
         )
         .bind(item.id, c.var.account)
         .first();
-      if (!holder) await requireReviewer(db, await getProject(db, item.project_id), c.var.account);
+      if (!holder) {
+        await requireReviewer(db, await getProject(db, item.project_id), c.var.account).catch((cause: unknown) => {
+          throw cause instanceof AppError && cause.code === "forbidden"
+            ? new AppError(
+                "forbidden",
+                "Only the item's lease holder, annotators who labelled it, the project owner and its reviewers may read its media.",
+                {},
+                { cause },
+              )
+            : cause;
+        });
+      }
       const object = await c.env.BUCKET.get(item.object_key);
       if (!object) throw new AppError("not_found", "The media of this item is missing from storage.");
       return c.body(object.body, 200, {
