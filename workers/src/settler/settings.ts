@@ -33,6 +33,15 @@ export function settlementSettings(vars: SettlementVars): SettlementSettings {
   if (!treasury || !isAddress(treasury)) {
     throw new AppError("unavailable", "Settlement is not configured: set the worker variable TREASURY_ADDRESS.");
   }
+  // The protocol fee accrues to the treasury in the tree; a claim for the zero address reverts (an ERC-20 refuses
+  // to transfer to it), so every fee would stay locked in the ledger for good. [env.settler] ships it as a placeholder.
+  if (BigInt(treasury) === 0n) {
+    throw new AppError(
+      "unavailable",
+      "Settlement is not configured: TREASURY_ADDRESS is the zero address, to which protocol fees could never be " +
+        "claimed; set it to the treasury's address.",
+    );
+  }
   return {
     protocolFeeBps: integer(vars.PROTOCOL_FEE_BPS, 0, "PROTOCOL_FEE_BPS", 10_000),
     treasury: treasury.toLowerCase() as `0x${string}`,
