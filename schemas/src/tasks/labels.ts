@@ -47,12 +47,22 @@ export type Box = z.infer<typeof boxSchema>;
 
 /** Any label value; which member is allowed depends on the project's label schema. */
 export const labelValueSchema = z
-  .union([
-    z.object({ choice: z.string() }).strict(),
-    z.object({ choices: z.array(z.string()) }).strict(),
-    z.object({ text: z.string() }).strict(),
-    z.object({ spans: z.array(spanSchema).max(200) }).strict(),
-    z.object({ boxes: z.array(boxSchema).max(200) }).strict(),
-  ])
+  .union(
+    [
+      z.object({ choice: z.string() }).strict(),
+      z.object({ choices: z.array(z.string()) }).strict(),
+      z.object({ text: z.string() }).strict(),
+      z.object({ spans: z.array(spanSchema).max(200) }).strict(),
+      z.object({ boxes: z.array(boxSchema).max(200) }).strict(),
+    ],
+    {
+      // Zod's own message for a value that fits no member is "Invalid input": name the shapes instead.
+      error: (issue) =>
+        issue.code === "invalid_union"
+          ? 'Expected a label value: {"choice": "…"}, {"choices": ["…"]}, {"text": "…"}, ' +
+            '{"spans": [{start, end, label}]} or {"boxes": [{x, y, width, height, label}]}, as the project\'s labelSchema says.'
+          : undefined,
+    },
+  )
   .meta({ id: "LabelValue" });
 export type LabelValue = z.infer<typeof labelValueSchema>;

@@ -49,6 +49,18 @@ describe("submit", () => {
     expect(wrongClass.headers.get("content-type")).toBe("application/problem+json");
     expect((await expectJson<Problem>(wrongClass, 400)).errors?.[0]?.path).toBe("body.value.choice");
     await expectJson(await submit(a.token, id, { text: "positive" }), 400);
+    // A value of no label shape at all names the shapes, not zod's bare "Invalid input".
+    for (const value of [{ choice: 1 }, "pos", null]) {
+      const shapeless = await expectJson<Problem>(await submit(a.token, id, value), 400);
+      expect(shapeless.errors, JSON.stringify(value)).toEqual([
+        {
+          path: "body.value",
+          message:
+            'Expected a label value: {"choice": "…"}, {"choices": ["…"]}, {"text": "…"}, ' +
+            '{"spans": [{start, end, label}]} or {"boxes": [{x, y, width, height, label}]}, as the project\'s labelSchema says.',
+        },
+      ]);
+    }
     await expectJson(await submit(a.token, id, { choice: "pos", extra: 1 }), 400);
     await expectJson(
       await call(`/tasks/assignments/${id}/submit`, { token: a.token, json: { value: { choice: "pos" } } }),
