@@ -209,7 +209,7 @@ describe("projects and items", () => {
       201,
     );
     const annotator = await freshSession();
-    const lease = await expectJson<{ item: { id: string; payloadUrl: string } }>(
+    const lease = await expectJson<{ assignment: { id: string }; item: { id: string; payloadUrl: string } }>(
       await call(`/tasks/projects/${project.id}/claim`, { token: annotator.token, method: "POST" }),
       201,
     );
@@ -223,5 +223,11 @@ describe("projects and items", () => {
     expect(payload.status).toBe(200);
     expect(payload.headers.get("content-type")).toBe("image/png");
     expect(new Uint8Array(await payload.arrayBuffer())).toEqual(bytes);
+    // Once the lease has expired, its former holder reads the media no more (the slot is free for others).
+    await env.TASKS_DB.prepare("UPDATE assignments SET expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1000, lease.assignment.id)
+      .run();
+    await expectJson<Problem>(await call(lease.item.payloadUrl, { token: annotator.token }), 403);
+    expect((await call(lease.item.payloadUrl, { token: owner.token })).status).toBe(200);
   });
 });

@@ -120,11 +120,13 @@ export const work = tasksApp()
         .bind(c.req.valid("param").itemId)
         .first<ItemRow>();
       if (!item?.object_key) throw new AppError("not_found", "No media item with this id.", { param: "itemId" });
+      // A lease that has expired no longer holds the item (the slot may be someone else's now), like on submit.
       const holder = await db
         .prepare(
-          "SELECT 1 AS ok FROM assignments WHERE item_id = ? AND annotator = ? AND state IN ('leased', 'submitted')",
+          `SELECT 1 AS ok FROM assignments WHERE item_id = ? AND annotator = ?
+             AND (state = 'submitted' OR (state = 'leased' AND expires_at > ?))`,
         )
-        .bind(item.id, c.var.account)
+        .bind(item.id, c.var.account, Date.now())
         .first();
       if (!holder) {
         await requireReviewer(db, await getProject(db, item.project_id), c.var.account).catch((cause: unknown) => {
