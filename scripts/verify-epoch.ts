@@ -2,7 +2,7 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { epochLedgerAbi } from "@tributary/schemas/abis";
 import { ledgerOf, parseArgs, readStack, runCli, stackClient } from "./lib/settlement.ts";
-import { checkManifest, type ManifestLike } from "./lib/verify-manifest.ts";
+import { checkManifest, epochStatusLine, type ManifestLike } from "./lib/verify-manifest.ts";
 
 runCli(async () => {
   const { positional, options } = parseArgs(process.argv.slice(2));
@@ -34,4 +34,6 @@ runCli(async () => {
     process.exit(1);
   }
   console.log(`✓ epoch ${id}: ${manifest.accruals.length} accruals rebuild root ${rebuilt}, equal to the chain's.`);
+  // The root of a vetoed epoch still rebuilds; say so, or a ✓ reads as "this epoch pays".
+  console.log(`  On-chain it is ${epochStatusLine(epoch.status, epoch.claimableAt)}`);
 });

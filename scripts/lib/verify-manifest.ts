@@ -44,3 +44,21 @@ export function checkManifest(m: ManifestLike, epochId: number): string[] {
   }
   return problems;
 }
+
+/**
+ * What an epoch's on-chain status means for its payouts, as `npm run verify-epoch` prints it beside the root: a vetoed
+ * epoch's root still sits on-chain and rebuilds, but its charges were refunded and it pays nobody. `status` is the
+ * ledger's `EpochStatus` (0 none, 1 pending, 2 vetoed, 3 final); `claimableAt` unix seconds.
+ */
+export function epochStatusLine(status: number, claimableAt: bigint): string {
+  switch (status) {
+    case 1:
+      return `pending: in its challenge period, claimable from ${new Date(Number(claimableAt) * 1000).toISOString()} unless vetoed.`;
+    case 2:
+      return "vetoed: its charges were refunded and it pays nothing; the next epoch settles its usage again.";
+    case 3:
+      return "final: its accruals can be claimed.";
+    default:
+      return "not on-chain.";
+  }
+}

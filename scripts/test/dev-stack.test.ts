@@ -227,6 +227,8 @@ describe("npm run dev", () => {
 
     const verified = await runScript("scripts/verify-epoch.ts", [String(epochId)], env);
     expect(verified.code, verified.output).toBe(0);
+    // The claim finalized it; the script says what the chain holds it as, not only that the root rebuilds.
+    expect(verified.output).toContain("On-chain it is final: its accruals can be claimed.");
 
     // Three-way reconciliation (metering, manifest, chain) is clean once the indexer has seen the claim.
     let reconciled = await runScript("scripts/reconcile.ts", [], { INDEXER_URL: stack.indexerUrl });
