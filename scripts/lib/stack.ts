@@ -141,6 +141,9 @@ export async function startStack(options: StackOptions, stack = new Stack()): Pr
       GATEWAY_SIGNING_KEY: anvilKeys[5],
       // The settler takes every record made before the close (no watermark lag), so `npm run settle` sees them.
       SETTLEMENT_LAG_SECONDS: "0",
+      // The manifest URI posted on-chain is this worker's URL, not a bare path that names no host (the dashboard and
+      // anyone reading the chain could not fetch it).
+      SETTLEMENT_PUBLIC_URL: `http://127.0.0.1:${ports.gateway}`,
     },
     onOutput: logTo("wrangler"),
   });

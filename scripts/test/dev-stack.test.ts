@@ -199,6 +199,12 @@ describe("npm run dev", () => {
     expect(settled.code, settled.output).toBe(0);
     const epochId = Number(settled.output.match(/Epoch (\d+) settled/)?.[1]);
     expect(epochId).toBeGreaterThan(0);
+    // The manifest URI posted on-chain names the worker, so it can be fetched from anywhere (the dashboard too).
+    const posted = (await (await fetch(`${stack.gatewayUrl}/settlement/epochs/${epochId}`)).json()) as {
+      manifest_uri: string;
+    };
+    expect(posted.manifest_uri).toBe(`${stack.gatewayUrl}/settlement/epochs/${epochId}/manifest`);
+    expect((await fetch(posted.manifest_uri)).status).toBe(200);
 
     // The local chain's challenge period is 60 s: move anvil past it instead of waiting.
     await rpc(stack.rpcUrl, "evm_increaseTime", [61]);
@@ -238,6 +244,11 @@ describe("npm run dev", () => {
     }
     expect(reconciled.code, reconciled.output).toBe(0);
     expect(reconciled.output).toContain("manifests checked, metering checked");
+    // The URI posted on-chain, as the indexer read it from the EpochSettled event, is the same fetchable one.
+    const indexed = (await (await fetch(`${stack.indexerUrl}/api/epochs?limit=1`)).json()) as {
+      epochs: { id: string; manifestUri: string }[];
+    };
+    expect(indexed.epochs[0]).toMatchObject({ id: String(epochId), manifestUri: posted.manifest_uri });
   });
 
   it("stops every process on Ctrl-C and frees its ports", async () => {

@@ -5,9 +5,10 @@ import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { archiveFinalEpochs } from "../settler/archive.ts";
 import { manifestKey } from "../settler/build.ts";
-import { closeEpoch } from "../settler/close.ts";
+import { closeEpoch, manifestUri } from "../settler/close.ts";
 import { meteringTotals } from "../settler/metering.ts";
 import { payoutsOf } from "../settler/payouts.ts";
+import type { SettlerEnv } from "../settler/settings.ts";
 import { validate } from "../validate.ts";
 import { adminAuth } from "./admin.ts";
 
@@ -29,7 +30,7 @@ settlementAdmin.post("/close", async (c) => {
     status: result.status,
     tx_hash: result.txHash,
     root: m.root,
-    manifest_uri: `/settlement/epochs/${result.epochId}/manifest`,
+    manifest_uri: manifestUri(c.env, result.epochId),
     records: m.usage.recordCount,
     payers: m.charges.length,
     accounts: m.accruals.length,
@@ -59,7 +60,8 @@ type EpochListRow = {
   error: string | null;
 };
 
-const epochView = (r: EpochListRow) => ({
+/** An epoch row as served; `manifest_uri` is the one the settler posts on-chain (SETTLEMENT_PUBLIC_URL and the path). */
+const epochView = (env: SettlerEnv, r: EpochListRow) => ({
   epoch_id: r.epoch_id,
   status: r.status,
   watermark: new Date(r.watermark).toISOString(),
@@ -71,7 +73,7 @@ const epochView = (r: EpochListRow) => ({
   tx_hash: r.tx_hash,
   block_number: r.block_number,
   error: r.error,
-  manifest_uri: r.root ? `/settlement/epochs/${r.epoch_id}/manifest` : null,
+  manifest_uri: r.root ? manifestUri(env, r.epoch_id) : null,
 });
 
 /** Public reads: epochs the settler closed and their manifests. */
@@ -80,7 +82,7 @@ export const settlement = new Hono<AppEnv>()
     const { results } = await c.env.DB.prepare(
       "SELECT * FROM settlement_epochs ORDER BY epoch_id DESC LIMIT 100",
     ).all<EpochListRow>();
-    return c.json({ epochs: results.map(epochView) });
+    return c.json({ epochs: results.map((r) => epochView(c.env, r)) });
   })
   .get("/epochs/:id", validate("param", settlementEpochParamsSchema), async (c) => {
     const { id } = c.req.valid("param");
@@ -90,7 +92,11 @@ export const settlement = new Hono<AppEnv>()
     if (!row) throw new AppError("not_found", `The settler has no epoch ${id}.`);
     const object = row.root ? await c.env.BUCKET.get(manifestKey(id)) : null;
     const manifest = object ? ((await object.json()) as { shortfalls: unknown[]; totals: unknown[] }) : null;
-    return c.json({ ...epochView(row), totals: manifest?.totals ?? [], shortfall_list: manifest?.shortfalls ?? [] });
+    return c.json({
+      ...epochView(c.env, row),
+      totals: manifest?.totals ?? [],
+      shortfall_list: manifest?.shortfalls ?? [],
+    });
   })
   .get("/epochs/:id/manifest", validate("param", settlementEpochParamsSchema), async (c) => {
     const { id } = c.req.valid("param");

@@ -216,7 +216,8 @@ async function post(ctx: Ctx, row: EpochRow, manifest: Manifest): Promise<string
   return hash;
 }
 
-function manifestUri(env: { SETTLEMENT_PUBLIC_URL?: string }, epochId: number): string {
+/** The manifest URI posted on-chain for an epoch: `SETTLEMENT_PUBLIC_URL` (this worker's base URL) and its path. */
+export function manifestUri(env: SettlerEnv, epochId: number): string {
   const base = env.SETTLEMENT_PUBLIC_URL?.replace(/\/+$/, "") ?? "";
   return `${base}/settlement/epochs/${epochId}/manifest`;
 }
