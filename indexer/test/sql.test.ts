@@ -46,7 +46,9 @@ describe("SQL over HTTP errors", () => {
           ? "[object Object]"
           : sql.includes("nope")
             ? 'column "nope" does not exist'
-            : "Connection terminated unexpectedly",
+            : sql.includes("closed")
+              ? 'column "closed_timeout" does not exist'
+              : "Connection terminated unexpectedly",
     );
     const deleted = await a.request(url("delete from epoch"));
     expect(deleted.status).toBe(400);
@@ -61,6 +63,10 @@ describe("SQL over HTTP errors", () => {
     const column = await a.request(url("select nope from epoch"));
     expect(column.status).toBe(400);
     expect((await problemOf(column)).detail).toBe('The query was refused: column "nope" does not exist.');
+    // A column named like a connection failure is still the query's fault.
+    const named = await a.request(url("select closed_timeout from epoch"));
+    expect(named.status).toBe(400);
+    expect((await problemOf(named)).detail).toBe('The query was refused: column "closed_timeout" does not exist.');
     const down = await a.request(url("select 1 from epoch"));
     expect(down.status).toBe(503);
     expect((await problemOf(down)).title).toBe("Unavailable");

@@ -43,7 +43,9 @@ export const sqlProblems: MiddlewareHandler = async (c, next) => {
   const message = text === "[object Object]" ? "the query is not valid SQL" : text;
   c.res = undefined;
   c.res =
-    status === 503 || unavailable.test(message)
+    // Identifiers the query named are quoted in the database's message (`column "closed" does not exist`): not a word
+    // of the driver's about the connection.
+    status === 503 || unavailable.test(message.replace(/"[^"]*"/g, '""'))
       ? problem(c, new ProblemError(503, "Unavailable", `The query could not run now: ${message}.`))
       : problem(
           c,
