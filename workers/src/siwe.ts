@@ -16,7 +16,7 @@ export function deploymentChainId(vars: { CHAIN_ID?: string }): number | undefin
 export type CheckSiweReturnType = {
   address: Address;
   nonce: string;
-  issuedAt: Date | undefined;
+  issuedAt: Date;
   expirationTime: Date | undefined;
 };
 
@@ -82,7 +82,8 @@ export async function checkSiweMessage(p: CheckSiweParameters): Promise<CheckSiw
   return {
     address: fields.address,
     nonce: fields.nonce,
-    issuedAt: fields.issuedAt,
+    // Checked above: present and a valid date.
+    issuedAt: fields.issuedAt as Date,
     expirationTime: fields.expirationTime,
   };
 }

@@ -40,9 +40,8 @@ export async function verifySiwe(db: D1Database, p: VerifySiweParameters): Promi
   const { address, nonce, issuedAt, expirationTime } = await checkSiweMessage(
     chainId === undefined ? rest : { ...rest, chainId },
   );
-  // checkSiweMessage refused a message issued in the future; one without Issued At counts as issued long ago.
-  if ((issuedAt?.getTime() ?? 0) < p.now - MAX_MESSAGE_AGE_MS)
-    throw siweRefusal("the message was issued too long ago.");
+  // checkSiweMessage refused a message without Issued At or issued in the future.
+  if (issuedAt.getTime() < p.now - MAX_MESSAGE_AGE_MS) throw siweRefusal("the message was issued too long ago.");
   const consumed = await db
     .prepare(
       "UPDATE siwe_nonces SET used_at = ? WHERE nonce = ? AND used_at IS NULL AND expires_at > ? RETURNING nonce",
