@@ -78,9 +78,13 @@ describe("writeBehind", () => {
         Array.from({ length: writers }, (_, i) => writeBehind(db, binding, [insert(`${run}-${i}`, i)])),
       );
       expect(results.every((r) => r[0]?.meta.changes === 1)).toBe(true);
-      // One batch for the window (plus the slow db's own timer per batch, at most), and about one wake per writer.
+      // One batch for the window (plus the slow db's own timer per batch, at most), and about one wake per writer:
+      // the planned one, and at most one more look when the window's sender woke late and its batch was not back
+      // yet (the design's "looks again when its batch should be back"). Other test files share workerd's thread, so
+      // in the whole suite a sender's timer can fire 50 ms late (CI: 48 timers for 40 writers). Polling, which this
+      // guards against, woke every 2–5 ms: dozens of times per writer.
       expect(batches.length).toBe(2);
-      expect(timers - (batches.length - 1)).toBeLessThanOrEqual(writers + 4);
+      expect(timers - (batches.length - 1)).toBeLessThanOrEqual(2 * writers);
     } finally {
       globalThis.setTimeout = original;
     }
